@@ -1,0 +1,131 @@
+//! The commands: one file per command, named after it. Each is an async function from a
+//! `Ctx` (arguments, streams, filesystem, cwd) to an exit status.
+
+pub mod args;
+pub mod cat;
+pub mod echo;
+pub mod head;
+pub mod ls;
+pub mod pwd;
+pub mod test;
+pub mod truefalse;
+pub mod wc;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::shell::io::{LineReader, Output, Reader, SharedInput};
+use crate::vfs::{path, FsError, Vfs};
+
+/// Everything a command can see.
+pub struct Ctx {
+    /// The name it was called by (`argv[0]`).
+    pub name: String,
+    /// Its arguments, after expansion (`argv[1..]`).
+    pub args: Vec<String>,
+    pub stdin: SharedInput,
+    pub stdout: Output,
+    pub stderr: Output,
+    pub vfs: Arc<Vfs>,
+    pub cwd: String,
+    /// Exported variables.
+    pub env: Arc<HashMap<String, String>>,
+}
+
+impl Ctx {
+    /// The absolute, normalised form of a path as the user typed it.
+    pub fn abs(&self, p: &str) -> String {
+        path::normalize(&self.cwd, p)
+    }
+
+    /// Print `name: message` on stderr.
+    pub async fn err(&self, message: impl AsRef<str>) {
+        let _ = self.stderr.write_str(&format!("{}: {}\n", self.name, message.as_ref())).await;
+    }
+
+    /// Print `name: 'path': error` style errors as GNU does: `name: path: strerror`.
+    pub async fn err_path(&self, p: &str, e: &FsError) {
+        self.err(format!("{p}: {e}")).await;
+    }
+
+    /// Open an operand for reading: `-` is stdin, anything else a file.
+    pub async fn open(&self, operand: &str) -> Result<Reader<'_>, FsError> {
+        if operand == "-" {
+            return Ok(Reader::Stdin(self.stdin.lock().await));
+        }
+        let abs = self.abs(operand);
+        let meta = self.vfs.stat(&abs).await?;
+        if meta.is_dir() {
+            return Err(FsError::new(crate::vfs::ErrorKind::IsADirectory));
+        }
+        let h = self.vfs.read(&abs, None).await?;
+        Ok(Reader::Stream(h.body))
+    }
+
+    pub async fn lines(&self, operand: &str) -> Result<LineReader<'_>, FsError> {
+        Ok(LineReader::new(self.open(operand).await?))
+    }
+}
+
+/// Exit status of a command killed by SIGPIPE.
+pub const EXIT_PIPE: i32 = 141;
+
+/// A command implementation.
+pub trait Command: Send + Sync {
+    fn run(&self, ctx: Ctx) -> BoxFuture<'static, i32>;
+}
+
+/// A command that is a plain async function.
+pub struct FnCommand(pub fn(Ctx) -> BoxFuture<'static, i32>);
+
+impl Command for FnCommand {
+    fn run(&self, ctx: Ctx) -> BoxFuture<'static, i32> {
+        (self.0)(ctx)
+    }
+}
+
+macro_rules! cmd {
+    ($f:path) => {
+        Arc::new(FnCommand(|ctx| Box::pin($f(ctx)))) as Arc<dyn Command>
+    };
+}
+
+/// Commands by name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    map: HashMap<String, Arc<dyn Command>>,
+}
+
+impl Registry {
+    /// Every built-in command.
+    pub fn builtin() -> Registry {
+        let mut r = Registry::default();
+        r.add("cat", cmd!(cat::run));
+        r.add("echo", cmd!(echo::run));
+        r.add("head", cmd!(head::run));
+        r.add("ls", cmd!(ls::run));
+        r.add("pwd", cmd!(pwd::run));
+        r.add("test", cmd!(test::run));
+        r.add("[", cmd!(test::run));
+        r.add("true", cmd!(truefalse::run_true));
+        r.add("false", cmd!(truefalse::run_false));
+        r.add("wc", cmd!(wc::run));
+        r
+    }
+
+    pub fn add(&mut self, name: &str, c: Arc<dyn Command>) {
+        self.map.insert(name.to_string(), c);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Command>> {
+        self.map.get(name).cloned()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.map.keys().cloned().collect();
+        v.sort();
+        v
+    }
+}

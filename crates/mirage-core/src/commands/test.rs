@@ -1,0 +1,166 @@
+//! `test` and `[`: file, string and integer tests; also the file tests of `[[ ]]`.
+
+use super::Ctx;
+use crate::vfs::{path, Vfs};
+
+/// A unary test (`-f path`, `-z str`, ...). `Err` carries bash's message for a bad operator.
+pub async fn unary(vfs: &Vfs, cwd: &str, op: &str, arg: &str) -> Result<bool, String> {
+    let stat = || async { vfs.stat(&path::normalize(cwd, arg)).await };
+    Ok(match op {
+        "-z" => arg.is_empty(),
+        "-n" => !arg.is_empty(),
+        "-e" | "-a" => !arg.is_empty() && stat().await.is_ok(),
+        "-f" => !arg.is_empty() && stat().await.is_ok_and(|m| !m.is_dir()),
+        "-d" => !arg.is_empty() && stat().await.is_ok_and(|m| m.is_dir()),
+        "-s" => !arg.is_empty() && stat().await.is_ok_and(|m| m.size > 0 || m.is_dir()),
+        "-r" | "-w" | "-x" => !arg.is_empty() && stat().await.is_ok(),
+        "-L" | "-h" | "-p" | "-S" | "-b" | "-c" | "-t" | "-g" | "-u" | "-k" | "-O" | "-G" | "-N" => false,
+        "-v" => false,
+        _ => return Err(format!("{op}: unary operator expected")),
+    })
+}
+
+/// `-nt`, `-ot`, `-ef` between files.
+pub async fn binary_files(vfs: &Vfs, cwd: &str, a: &str, op: &str, b: &str) -> bool {
+    let ma = vfs.stat(&path::normalize(cwd, a)).await.ok();
+    let mb = vfs.stat(&path::normalize(cwd, b)).await.ok();
+    match op {
+        "-nt" => match (ma, mb) {
+            (Some(x), Some(y)) => x.modified > y.modified,
+            (Some(_), None) => true,
+            _ => false,
+        },
+        "-ot" => match (ma, mb) {
+            (Some(x), Some(y)) => x.modified < y.modified,
+            (None, Some(_)) => true,
+            _ => false,
+        },
+        "-ef" => ma.is_some() && path::normalize(cwd, a) == path::normalize(cwd, b),
+        _ => false,
+    }
+}
+
+pub async fn run(ctx: Ctx) -> i32 {
+    let mut args = ctx.args.clone();
+    if ctx.name == "[" {
+        if args.last().map(String::as_str) != Some("]") {
+            let _ = ctx.stderr.write_str("bash: line 1: [: missing `]'\n").await;
+            return 2;
+        }
+        args.pop();
+    }
+    let mut p = TestParser { args: &args, i: 0, ctx: &ctx };
+    if args.is_empty() {
+        return 1;
+    }
+    match p.or().await {
+        Ok(v) if p.i == args.len() => (!v) as i32,
+        Ok(_) => {
+            let _ = ctx.stderr.write_str(&format!("bash: line 1: {}: too many arguments\n", ctx.name)).await;
+            2
+        }
+        Err(m) => {
+            let _ = ctx.stderr.write_str(&format!("bash: line 1: {}: {}\n", ctx.name, m)).await;
+            2
+        }
+    }
+}
+
+struct TestParser<'a> {
+    args: &'a [String],
+    i: usize,
+    ctx: &'a Ctx,
+}
+
+impl TestParser<'_> {
+    fn peek(&self) -> Option<&str> {
+        self.args.get(self.i).map(String::as_str)
+    }
+
+    fn or(&mut self) -> futures::future::BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            let mut v = self.and().await?;
+            while self.peek() == Some("-o") {
+                self.i += 1;
+                let r = self.and().await?;
+                v = v || r;
+            }
+            Ok(v)
+        })
+    }
+
+    async fn and(&mut self) -> Result<bool, String> {
+        let mut v = self.not().await?;
+        while self.peek() == Some("-a") {
+            self.i += 1;
+            let r = self.not().await?;
+            v = v && r;
+        }
+        Ok(v)
+    }
+
+    fn not(&mut self) -> futures::future::BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            if self.peek() == Some("!") && self.args.len() - self.i > 1 {
+                self.i += 1;
+                return Ok(!self.not().await?);
+            }
+            self.primary().await
+        })
+    }
+
+    async fn primary(&mut self) -> Result<bool, String> {
+        let rest = self.args.len() - self.i;
+        let a = self.peek().ok_or("argument expected")?.to_string();
+        if a == "(" && rest >= 3 {
+            self.i += 1;
+            let v = self.or().await?;
+            if self.peek() != Some(")") {
+                return Err("`)' expected".into());
+            }
+            self.i += 1;
+            return Ok(v);
+        }
+        if rest >= 3 {
+            let op = self.args[self.i + 1].clone();
+            if is_binary(&op) {
+                let b = self.args[self.i + 2].clone();
+                self.i += 3;
+                return binary(self.ctx, &a, &op, &b).await;
+            }
+        }
+        if rest >= 2 && a.starts_with('-') && a.len() == 2 {
+            let arg = self.args[self.i + 1].clone();
+            self.i += 2;
+            return unary(&self.ctx.vfs, &self.ctx.cwd, &a, &arg).await;
+        }
+        self.i += 1;
+        Ok(!a.is_empty())
+    }
+}
+
+fn is_binary(op: &str) -> bool {
+    matches!(op, "=" | "==" | "!=" | "<" | ">" | "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" | "-nt" | "-ot" | "-ef")
+}
+
+async fn binary(ctx: &Ctx, a: &str, op: &str, b: &str) -> Result<bool, String> {
+    Ok(match op {
+        "=" | "==" => a == b,
+        "!=" => a != b,
+        "<" => a < b,
+        ">" => a > b,
+        "-nt" | "-ot" | "-ef" => binary_files(&ctx.vfs, &ctx.cwd, a, op, b).await,
+        _ => {
+            let x: i64 = a.trim().parse().map_err(|_| format!("{a}: integer expression expected"))?;
+            let y: i64 = b.trim().parse().map_err(|_| format!("{b}: integer expression expected"))?;
+            match op {
+                "-eq" => x == y,
+                "-ne" => x != y,
+                "-lt" => x < y,
+                "-le" => x <= y,
+                "-gt" => x > y,
+                _ => x >= y,
+            }
+        }
+    })
+}

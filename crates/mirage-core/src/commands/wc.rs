@@ -1,0 +1,206 @@
+//! `wc`: newline, word, character and byte counts, with GNU's column widths and `total`.
+//! `wc -c` of a file is answered from its size, without reading it.
+
+use super::args::{self, flag};
+use super::Ctx;
+use crate::shell::io::Reader;
+
+const SPEC: &[args::Opt] =
+    &[flag('l', "lines"), flag('w', "words"), flag('c', "bytes"), flag('m', "chars"), flag('L', "max-line-length")];
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    lines: u64,
+    words: u64,
+    chars: u64,
+    bytes: u64,
+    max_line: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Which {
+    lines: bool,
+    words: bool,
+    chars: bool,
+    bytes: bool,
+    max_line: bool,
+}
+
+impl Which {
+    fn count(&self) -> usize {
+        [self.lines, self.words, self.chars, self.bytes, self.max_line].iter().filter(|b| **b).count()
+    }
+    fn only_bytes(&self) -> bool {
+        self.bytes && !self.lines && !self.words && !self.chars && !self.max_line
+    }
+}
+
+pub async fn run(ctx: Ctx) -> i32 {
+    let p = match args::parse(&ctx.args, SPEC) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = ctx.stderr.write_str(&e.message("wc")).await;
+            return 1;
+        }
+    };
+    let mut w = Which { lines: p.has("l"), words: p.has("w"), chars: p.has("m"), bytes: p.has("c"), max_line: p.has("L") };
+    if w.count() == 0 {
+        w = Which { lines: true, words: true, chars: false, bytes: true, max_line: false };
+    }
+    let operands = if p.operands.is_empty() { vec![None] } else { p.operands.iter().map(|s| Some(s.clone())).collect() };
+
+    // Stat every operand first: GNU sizes its columns from the regular files' total size.
+    struct Input {
+        name: Option<String>,
+        regular_size: Option<u64>,
+        is_dir: bool,
+        error: Option<crate::vfs::FsError>,
+    }
+    let mut inputs = Vec::new();
+    for op in &operands {
+        match op.as_deref() {
+            None | Some("-") => inputs.push(Input { name: op.clone(), regular_size: None, is_dir: false, error: None }),
+            Some(name) => match ctx.vfs.stat(&ctx.abs(name)).await {
+                Ok(m) => inputs.push(Input {
+                    name: op.clone(),
+                    regular_size: if m.is_dir() { None } else { Some(m.size) },
+                    is_dir: m.is_dir(),
+                    error: None,
+                }),
+                Err(e) => inputs.push(Input { name: op.clone(), regular_size: None, is_dir: false, error: Some(e) }),
+            },
+        }
+    }
+    let width = if inputs.len() == 1 && w.count() == 1 {
+        1
+    } else if inputs.first().is_some_and(|i| i.error.is_some()) {
+        1
+    } else {
+        let mut min = 1;
+        let mut total = 0u64;
+        for i in inputs.iter().filter(|i| i.error.is_none()) {
+            match i.regular_size {
+                Some(s) => total += s,
+                None => min = 7,
+            }
+        }
+        total.to_string().len().max(min)
+    };
+
+    let mut status = 0;
+    let mut sum = Counts::default();
+    for inp in &inputs {
+        let label = inp.name.as_deref();
+        if let Some(e) = &inp.error {
+            ctx.err_path(label.unwrap_or("-"), e).await;
+            status = 1;
+            continue;
+        }
+        let counts = if inp.is_dir {
+            ctx.err_path(label.unwrap_or("-"), &crate::vfs::FsError::new(crate::vfs::ErrorKind::IsADirectory)).await;
+            status = 1;
+            Some(Counts::default())
+        } else if let (true, Some(size)) = (w.only_bytes(), inp.regular_size) {
+            Some(Counts { bytes: size, ..Default::default() })
+        } else {
+            let reader = match ctx.open(label.unwrap_or("-")).await {
+                Ok(r) => r,
+                Err(e) => {
+                    ctx.err_path(label.unwrap_or("-"), &e).await;
+                    status = 1;
+                    continue;
+                }
+            };
+            match count(reader).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    ctx.err_path(label.unwrap_or("-"), &e).await;
+                    status = 1;
+                    None
+                }
+            }
+        };
+        if let Some(c) = counts {
+            sum.lines += c.lines;
+            sum.words += c.words;
+            sum.chars += c.chars;
+            sum.bytes += c.bytes;
+            sum.max_line = sum.max_line.max(c.max_line);
+            if ctx.stdout.write_str(&format_line(&c, w, width, label)).await.is_err() {
+                return super::EXIT_PIPE;
+            }
+        }
+    }
+    if inputs.len() > 1 && ctx.stdout.write_str(&format_line(&sum, w, width, Some("total"))).await.is_err() {
+        return super::EXIT_PIPE;
+    }
+    status
+}
+
+fn format_line(c: &Counts, w: Which, width: usize, label: Option<&str>) -> String {
+    let mut fields = Vec::new();
+    if w.lines {
+        fields.push(c.lines);
+    }
+    if w.words {
+        fields.push(c.words);
+    }
+    if w.chars {
+        fields.push(c.chars);
+    }
+    if w.bytes {
+        fields.push(c.bytes);
+    }
+    if w.max_line {
+        fields.push(c.max_line);
+    }
+    let mut s = fields.iter().map(|n| format!("{n:>width$}")).collect::<Vec<_>>().join(" ");
+    if let Some(l) = label {
+        s.push(' ');
+        s.push_str(l);
+    }
+    s.push('\n');
+    s
+}
+
+async fn count(mut r: Reader<'_>) -> Result<Counts, crate::vfs::FsError> {
+    let mut c = Counts::default();
+    let mut in_word = false;
+    let mut line_len = 0u64;
+    while let Some(chunk) = r.chunk().await? {
+        c.bytes += chunk.len() as u64;
+        for &b in chunk.iter() {
+            // UTF-8 continuation bytes do not start a character.
+            if b & 0xC0 != 0x80 {
+                c.chars += 1;
+            }
+            match b {
+                b'\n' => {
+                    c.lines += 1;
+                    c.max_line = c.max_line.max(line_len);
+                    line_len = 0;
+                    in_word = false;
+                }
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                    if b == b'\t' {
+                        line_len = (line_len / 8 + 1) * 8;
+                    } else if b == b' ' {
+                        line_len += 1;
+                    }
+                    in_word = false;
+                }
+                _ => {
+                    if b & 0xC0 != 0x80 {
+                        line_len += 1;
+                    }
+                    if !in_word {
+                        c.words += 1;
+                        in_word = true;
+                    }
+                }
+            }
+        }
+    }
+    c.max_line = c.max_line.max(line_len);
+    Ok(c)
+}

@@ -1,0 +1,7 @@
+//! mirage-core: a bash-like shell over a virtual filesystem of S3/B2, RAM and disk mounts.
+//! No napi types here: the binding crate converts types and maps errors.
+
+pub mod commands;
+pub mod shell;
+pub mod vfs;
+pub mod workspace;

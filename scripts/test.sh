@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`). On a fresh clone it installs and builds what it needs, then runs every test:
+#   1. npm packages (npm ci)              4. the addon (napi build; MIRAGE_RELEASE=1 for --release)
+#   2. s3s-fs, the local S3 server,       5. generated index.js/index.d.ts match the committed ones
+#      only if it is missing              6. type tests (tsc)
+#   3. Rust core tests (cargo test)       7. Node tests (node --test)
+# The S3 servers are started on 127.0.0.1 by the tests themselves (Rust and Node) and stopped by them, also on
+# failure. Any failing step stops the script with a non-zero exit code.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm packages"
+if [[ -f package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
+
+step "s3s-fs (local S3 server that verifies SigV4)"
+if [[ -n "${S3S_FS_BIN:-}" && -x "${S3S_FS_BIN}" ]]; then
+  echo "using \$S3S_FS_BIN=${S3S_FS_BIN}"
+elif command -v s3s-fs >/dev/null 2>&1; then
+  S3S_FS_BIN="$(command -v s3s-fs)"
+  echo "found ${S3S_FS_BIN}"
+else
+  echo "not found; installing (takes a few minutes)"
+  cargo install s3s-fs@0.14.1 --features binary --locked
+  S3S_FS_BIN="$HOME/.cargo/bin/s3s-fs"
+fi
+export S3S_FS_BIN
+
+step "Rust tests (cargo test --workspace)"
+cargo test --workspace
+
+if [[ "${MIRAGE_RELEASE:-}" == "1" ]]; then
+  step "build the addon (napi build --platform --release)"
+  npx napi build --platform --release
+else
+  step "build the addon (napi build --platform, debug)"
+  npx napi build --platform
+fi
+
+step "generated index.js / index.d.ts match the committed files"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  tracked=()
+  for f in index.js index.d.ts; do
+    if git ls-files --error-unmatch -- "$f" >/dev/null 2>&1; then tracked+=("$f"); fi
+  done
+  if ((${#tracked[@]})); then
+    if ! git diff --exit-code -- "${tracked[@]}"; then
+      echo "error: the build changed ${tracked[*]}; rebuild and commit the generated files" >&2
+      exit 1
+    fi
+    echo "ok: ${tracked[*]} unchanged"
+  else
+    echo "skipped: index.js / index.d.ts are not tracked yet"
+  fi
+else
+  echo "skipped: not a git checkout"
+fi
+
+step "type tests (tsc -p __test__/tsconfig.json)"
+npx tsc -p __test__/tsconfig.json
+
+step "Node tests (node --test __test__/*.test.mjs)"
+node --test __test__/*.test.mjs
+
+step "all tests passed"

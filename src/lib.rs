@@ -1,0 +1,11 @@
+//! The napi binding: JS-facing classes over `mirage-core`. This layer only converts
+//! types and maps errors; all behaviour lives in the core crate.
+
+#![deny(clippy::all)]
+
+mod errors;
+mod resources;
+mod workspace;
+
+pub use resources::*;
+pub use workspace::*;
