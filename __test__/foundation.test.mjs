@@ -19,7 +19,7 @@ import { freePort, manyKeys, secretsIn, startS3Server, writeTree } from './helpe
 import { makeGnu } from './helpers/gnu.mjs'
 
 const require = createRequire(import.meta.url)
-const { Workspace, BackblazeResource, RAMResource, DiskResource, MountMode } = require('../index.js')
+const { Workspace, BackblazeResource, S3Resource, RAMResource, DiskResource, MountMode } = require('../index.js')
 
 // ---------------------------------------------------------------------------------------------------------------
 // The tree of files every backend holds at /bucket/.
@@ -148,10 +148,10 @@ function assertSameAsGnu(r, g, c) {
   if ('exitCode' in c) assert.equal(g.exitCode, c.exitCode, 'GNU exit code matches the documented one')
 }
 
-// GNU ls says "cannot access 'X'" when stat(2) fails and "cannot open directory 'X'" when opendir(3) fails; both
-// are GNU-shaped, on one line, with the cause after the path.
+// A mount root on an object store is only known to exist once listed, so a failed listing of an operand reads as
+// GNU's "cannot access 'X'", with the cause after the path.
 const LS_BUCKET_ERROR = (cause) =>
-  new RegExp(`^ls: cannot (access|open directory) '/bucket/': .*${cause.source}.*\\n$`)
+  new RegExp(`^ls: cannot access '/bucket/': .*${cause.source}.*\\n$`)
 
 function assertNoSecrets(what, text, secrets) {
   const found = secretsIn(text, secrets)
@@ -314,6 +314,31 @@ describe('BackblazeResource configuration', () => {
       util.inspect(ws.mounts(), { showHidden: true, depth: 6 }),
     ]
     for (const v of views) assertNoSecrets(`"${v.slice(0, 60)}..."`, v, [s3.secretAccessKey, s3.accessKeyId])
+  })
+})
+
+describe('S3Resource on the same server', () => {
+  it('keyPrefix shows only the keys under it, with paths relative to it', async () => {
+    const s3r = new S3Resource({
+      bucket: s3.bucket,
+      region: 'us-east-1',
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      keyPrefix: 'dir/',
+    })
+    assert.equal(s3r.kind, 's3')
+    const ws = new Workspace({ '/s3/': s3r }, { mode: MountMode.READ })
+    const ls = await ws.execute('ls /s3/ && cat /s3/sub/c.jsonl')
+    assert.deepEqual(asStrings(ls), { stdout: 'b.jsonl\nsub\n{"id":3}\n', stderr: '', exitCode: 0 })
+    const outside = await ws.execute('cat /s3/a.txt')
+    assert.deepEqual(asStrings(outside), {
+      stdout: '',
+      stderr: 'cat: /s3/a.txt: No such file or directory\n',
+      exitCode: 1,
+    })
+    await ws.close()
   })
 })
 
