@@ -426,20 +426,9 @@ impl Shell {
                     if (c == 0) == *until {
                         break;
                     }
-                    match self.run_list(body, io).await {
-                        Ok(s) => status = s,
-                        Err(Ctl::Break(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Break(n - 1));
-                            }
-                            break;
-                        }
-                        Err(Ctl::Continue(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Continue(n - 1));
-                            }
-                        }
-                        Err(e) => return Err(e),
+                    match loop_step(self.run_list(body, io).await)? {
+                        LoopStep::Next(s) => status = s,
+                        LoopStep::Break => break,
                     }
                     tokio::task::yield_now().await;
                 }
@@ -456,20 +445,9 @@ impl Shell {
                 let mut status = 0;
                 for v in values {
                     self.set_var(var, v);
-                    match self.run_list(body, io).await {
-                        Ok(s) => status = s,
-                        Err(Ctl::Break(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Break(n - 1));
-                            }
-                            break;
-                        }
-                        Err(Ctl::Continue(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Continue(n - 1));
-                            }
-                        }
-                        Err(e) => return Err(e),
+                    match loop_step(self.run_list(body, io).await)? {
+                        LoopStep::Next(s) => status = s,
+                        LoopStep::Break => break,
                     }
                 }
                 Ok(status)
@@ -496,20 +474,9 @@ impl Shell {
                     if c == 0 {
                         break;
                     }
-                    match self.run_list(body, io).await {
-                        Ok(s) => status = s,
-                        Err(Ctl::Break(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Break(n - 1));
-                            }
-                            break;
-                        }
-                        Err(Ctl::Continue(n)) => {
-                            if n > 1 {
-                                return Err(Ctl::Continue(n - 1));
-                            }
-                        }
-                        Err(e) => return Err(e),
+                    match loop_step(self.run_list(body, io).await)? {
+                        LoopStep::Next(s) => status = s,
+                        LoopStep::Break => break,
                     }
                     if let Err(e) = self.eval_arith_word(step, io).await {
                         return self.expansion_failed(e, io).await;
@@ -974,6 +941,24 @@ impl Shell {
             }
         }
         ok
+    }
+}
+
+/// What a loop does after one run of its body.
+enum LoopStep {
+    Next(i32),
+    Break,
+}
+
+/// Apply `break N` / `continue N` to the innermost loop; deeper levels propagate.
+fn loop_step(r: R) -> Result<LoopStep, Ctl> {
+    match r {
+        Ok(s) => Ok(LoopStep::Next(s)),
+        Err(Ctl::Break(n)) if n > 1 => Err(Ctl::Break(n - 1)),
+        Err(Ctl::Break(_)) => Ok(LoopStep::Break),
+        Err(Ctl::Continue(n)) if n > 1 => Err(Ctl::Continue(n - 1)),
+        Err(Ctl::Continue(_)) => Ok(LoopStep::Next(0)),
+        Err(e) => Err(e),
     }
 }
 
