@@ -32,6 +32,8 @@ pub struct Ctx {
     pub cwd: String,
     /// Exported variables.
     pub env: Arc<HashMap<String, String>>,
+    /// Every command, for commands that run others (`xargs`, `find -exec`, `timeout`).
+    pub registry: Arc<Registry>,
 }
 
 impl Ctx {
@@ -62,6 +64,21 @@ impl Ctx {
         }
         let h = self.vfs.read(&abs, None).await?;
         Ok(Reader::Stream(h.body))
+    }
+
+    /// A context for running another command with the same filesystem, cwd and env.
+    pub fn child(&self, name: &str, args: Vec<String>, stdin: SharedInput, stdout: Output) -> Ctx {
+        Ctx {
+            name: name.to_string(),
+            args,
+            stdin,
+            stdout,
+            stderr: self.stderr.clone(),
+            vfs: self.vfs.clone(),
+            cwd: self.cwd.clone(),
+            env: self.env.clone(),
+            registry: self.registry.clone(),
+        }
     }
 
     pub async fn lines(&self, operand: &str) -> Result<LineReader<'_>, FsError> {

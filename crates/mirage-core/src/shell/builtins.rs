@@ -502,6 +502,7 @@ async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 
             vfs: sh.vfs.clone(),
             cwd: sh.cwd.clone(),
             env: std::sync::Arc::new(sh.exported_env()),
+            registry: sh.registry.clone(),
         };
         return c.run(ctx).await;
     }

@@ -728,6 +728,7 @@ impl Shell {
             vfs: self.vfs.clone(),
             cwd: self.cwd.clone(),
             env: Arc::new(env),
+            registry: self.registry.clone(),
         };
         let status = command.run(ctx).await;
         if status == crate::commands::EXIT_PIPE && io.stdout.is_closed() {
