@@ -79,6 +79,12 @@ export declare class Workspace {
   mounts(): Array<MountInfo>
   /** File helpers over the same mounts (`readFile`, `writeFile`, `readdir`, ...). */
   get fs(): WorkspaceFs
+  /**
+   * Register a command implemented in JavaScript, callable in pipelines like any other:
+   * `ws.command('hello', async (args, { stdin, cwd, env }) => ({ stdout: 'hi
+  ', exitCode: 0 }))`.
+   */
+  command(name: string, handler: (args: string[], ctx: CommandContext) => Promise<CommandOutput>): void
   /** Stop accepting commands. Idempotent. */
   close(): Promise<void>
 }
@@ -113,6 +119,22 @@ export interface BackblazeConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+}
+
+/** The second argument of a JavaScript command handler. */
+export interface CommandContext {
+  /** All of standard input. */
+  stdin: Uint8Array
+  cwd: string
+  env: Record<string, string>
+}
+
+/** What a JavaScript command handler resolves to. */
+export interface CommandOutput {
+  stdout?: string | Uint8Array
+  stderr?: string | Uint8Array
+  /** Default 0. */
+  exitCode?: number
 }
 
 /** Options of `new DiskResource(...)`. */

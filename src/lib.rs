@@ -4,8 +4,10 @@
 #![deny(clippy::all)]
 
 mod errors;
+mod js_command;
 mod resources;
 mod workspace;
 
+pub use js_command::*;
 pub use resources::*;
 pub use workspace::*;

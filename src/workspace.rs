@@ -293,6 +293,21 @@ impl Workspace {
         WorkspaceFs { inner: self.inner.clone() }
     }
 
+    /// Register a command implemented in JavaScript, callable in pipelines like any other:
+    /// `ws.command('hello', async (args, { stdin, cwd, env }) => ({ stdout: 'hi\n', exitCode: 0 }))`.
+    #[napi(
+        ts_args_type = "name: string, handler: (args: string[], ctx: CommandContext) => Promise<CommandOutput>"
+    )]
+    pub fn command(&self, name: String, handler: Function<FnArgs<(Vec<String>, crate::js_command::CommandContext)>, Promise<crate::js_command::CommandOutput>>) -> Result<()> {
+        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '/') {
+            return Err(invalid_arg(format!("command: invalid name '{name}'")));
+        }
+        let tsfn = handler.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+        let cmd = crate::js_command::JsCommand { handler: Arc::new(tsfn) };
+        self.inner.registry().register(&name, Arc::new(cmd));
+        Ok(())
+    }
+
     /// Stop accepting commands. Idempotent.
     #[napi]
     pub async fn close(&self) -> Result<()> {

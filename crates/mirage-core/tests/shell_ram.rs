@@ -63,6 +63,8 @@ async fn shell_language() {
     assert_eq!(run(&ws, "while read l; do echo \"<$l>\"; done < /data/logs/a.log").await.0, "<INFO start>\n<ERROR disk>\n<INFO end>\n");
     assert_eq!(run(&ws, "case abc in a*) echo yes;; *) echo no;; esac").await.0, "yes\n");
     assert_eq!(run(&ws, "echo /data/*.nomatch").await.0, "/data/*.nomatch\n");
+    assert_eq!(run(&ws, "echo {1..3} x{a,b}y '{q,r}'").await.0, "1 2 3 xay xby {q,r}\n");
+    assert_eq!(run(&ws, "cat <(echo one) <(echo two); ls /dev/fd 2>/dev/null | wc -l").await.0, "one\ntwo\n0\n");
     assert_eq!(run(&ws, "for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done").await.0, "1\n3\n");
     assert_eq!(run(&ws, "for i in 1 2; do for j in a b; do [ $j = b ] && continue 2; echo $i$j; done; done").await.0, "1a\n2a\n");
 }

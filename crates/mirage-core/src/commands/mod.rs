@@ -109,10 +109,10 @@ macro_rules! cmd {
     };
 }
 
-/// Commands by name.
-#[derive(Clone, Default)]
+/// Commands by name. Behind a lock so a workspace can register commands at run time.
+#[derive(Default)]
 pub struct Registry {
-    map: HashMap<String, Arc<dyn Command>>,
+    map: std::sync::RwLock<HashMap<String, Arc<dyn Command>>>,
 }
 
 impl Registry {
@@ -133,15 +133,20 @@ impl Registry {
     }
 
     pub fn add(&mut self, name: &str, c: Arc<dyn Command>) {
-        self.map.insert(name.to_string(), c);
+        self.map.get_mut().unwrap().insert(name.to_string(), c);
+    }
+
+    /// Add or replace a command on a shared registry.
+    pub fn register(&self, name: &str, c: Arc<dyn Command>) {
+        self.map.write().unwrap().insert(name.to_string(), c);
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<dyn Command>> {
-        self.map.get(name).cloned()
+        self.map.read().unwrap().get(name).cloned()
     }
 
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.map.keys().cloned().collect();
+        let mut v: Vec<String> = self.map.read().unwrap().keys().cloned().collect();
         v.sort();
         v
     }

@@ -89,6 +89,8 @@ pub struct Shell {
     pub(crate) in_condition: usize,
     pub(crate) line: usize,
     pub(crate) function_depth: usize,
+    /// `/dev/fd/N` files made by `<(...)` for the command being run; removed after it.
+    pub(crate) temp_paths: Vec<String>,
 }
 
 impl Shell {
@@ -109,6 +111,7 @@ impl Shell {
             in_condition: 0,
             line: 1,
             function_depth: 0,
+            temp_paths: Vec::new(),
         };
         for (k, v) in env {
             sh.vars.insert(k.clone(), Var { value: Value::Str(v.clone()), exported: true, readonly: false });
@@ -122,7 +125,10 @@ impl Shell {
 
     /// A copy for a subshell, pipeline stage or command substitution.
     pub fn subshell(&self) -> Shell {
-        self.clone()
+        let mut sh = self.clone();
+        // Temporary files belong to the command that made them, not to the copy.
+        sh.temp_paths.clear();
+        sh
     }
 
     // ------------------------------------------------------------ variables
@@ -614,6 +620,14 @@ impl Shell {
     // ------------------------------------------------------------ simple commands
 
     async fn run_simple(&mut self, assigns: &[Assign], words: &[Word], redirects: &[Redirect], io: &Io) -> R {
+        let r = self.run_simple_inner(assigns, words, redirects, io).await;
+        for p in std::mem::take(&mut self.temp_paths) {
+            self.vfs.remove_temp(&p);
+        }
+        r
+    }
+
+    async fn run_simple_inner(&mut self, assigns: &[Assign], words: &[Word], redirects: &[Redirect], io: &Io) -> R {
         let argv = match self.expand_words(words, io).await {
             Ok(v) => v,
             Err(e) => return self.expansion_failed(e, io).await,

@@ -126,7 +126,11 @@ impl Shell {
     pub fn expand_words<'a>(&'a mut self, words: &'a [Word], io: &'a Io) -> BoxFuture<'a, Result<Vec<String>, ExpandError>> {
         Box::pin(async move {
             let mut out = Vec::new();
+            let mut braced = Vec::with_capacity(words.len());
             for w in words {
+                braced.extend(super::brace::expand(w).map_err(ExpandError::new)?);
+            }
+            for w in &braced {
                 for field in self.expand_fields(w, io, true).await? {
                     if field.has_glob() {
                         let pat: Vec<(&str, bool)> = field.segs.iter().map(|(s, q)| (s.as_str(), *q)).collect();
@@ -249,8 +253,12 @@ impl Shell {
                         fs.push_split(&v.to_string(), ifs);
                     }
                 }
-                WordPart::ProcessSub(_, _) => {
-                    return Err(ExpandError::new("process substitution is not supported yet"));
+                WordPart::ProcessSub(false, list) => {
+                    let path = self.process_substitution(list, io).await;
+                    fs.cur.push(&path, quoted);
+                }
+                WordPart::ProcessSub(true, _) => {
+                    return Err(ExpandError::new("process substitution >(...) is not supported"));
                 }
             }
             Ok(())
@@ -281,6 +289,21 @@ impl Shell {
             bytes.pop();
         }
         String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Run `<(...)` to completion and return a `/dev/fd/N` path that reads its output.
+    async fn process_substitution(&mut self, list: &List, io: &Io) -> String {
+        let cap = super::io::Capture::new(self.limits.max_substitution_bytes);
+        let sub_io = Io {
+            stdin: super::io::shared(super::io::Input::Empty),
+            stdout: super::io::Output::Capture(cap.clone()),
+            stderr: io.stderr.clone(),
+        };
+        let mut sub = self.subshell();
+        let _ = sub.run_list(list, &sub_io).await;
+        let path = self.vfs.add_temp(bytes::Bytes::from(cap.take()));
+        self.temp_paths.push(path.clone());
+        path
     }
 
     async fn param_items(&mut self, p: &ParamExpr, io: &Io) -> Result<Vec<String>, ExpandError> {

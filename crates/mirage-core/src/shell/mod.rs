@@ -2,6 +2,7 @@
 
 pub mod arith;
 pub mod ast;
+pub mod brace;
 pub mod builtins;
 pub mod exec;
 pub mod expand;

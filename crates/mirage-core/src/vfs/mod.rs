@@ -28,11 +28,31 @@ pub enum Target {
 #[derive(Default)]
 pub struct Vfs {
     table: RwLock<MountTable>,
+    /// `/dev/fd/N` files for process substitution: readable, hidden from listings.
+    temp: Arc<ram::RamResource>,
+    next_temp: std::sync::atomic::AtomicU64,
 }
+
+/// Where process substitutions' outputs appear.
+pub const TEMP_PREFIX: &str = "/dev/fd";
 
 impl Vfs {
     pub fn new(table: MountTable) -> Self {
-        Vfs { table: RwLock::new(table) }
+        Vfs { table: RwLock::new(table), temp: Arc::new(ram::RamResource::new()), next_temp: Default::default() }
+    }
+
+    /// Keep `data` as a readable `/dev/fd/N` file and return its path.
+    pub fn add_temp(&self, data: Bytes) -> String {
+        let n = 63 + self.next_temp.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = n.to_string();
+        self.temp.put_file(&name, data);
+        format!("{TEMP_PREFIX}/{name}")
+    }
+
+    pub fn remove_temp(&self, path: &str) {
+        if let Some(name) = path.strip_prefix("/dev/fd/") {
+            self.temp.drop_file(name);
+        }
     }
 
     pub fn mounts(&self) -> Vec<Mount> {
@@ -48,6 +68,10 @@ impl Vfs {
     }
 
     pub fn target(&self, abs: &str) -> Target {
+        if let Some(rel) = abs.strip_prefix("/dev/fd/") {
+            let mount = Mount { prefix: TEMP_PREFIX.into(), resource: self.temp.clone(), mode: MountMode::Read };
+            return Target::Mounted(mount, rel.to_string());
+        }
         let t = self.table.read().unwrap();
         match t.resolve(abs) {
             mount::Resolved::Mounted(m, rel) => Target::Mounted(m.clone(), rel),

@@ -41,6 +41,15 @@ impl RamResource {
         RamResource { nodes: Mutex::new(BTreeMap::new()) }
     }
 
+    /// Add or replace a file directly (no parent check).
+    pub fn put_file(&self, path: &str, data: Bytes) {
+        self.nodes.lock().unwrap().insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
+    }
+
+    pub fn drop_file(&self, path: &str) {
+        self.nodes.lock().unwrap().remove(path);
+    }
+
     /// Every file, for snapshots.
     pub fn files(&self) -> Vec<(String, Bytes)> {
         self.nodes
