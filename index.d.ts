@@ -42,7 +42,15 @@ export declare class ExecuteResult {
   get stdoutText(): string
   /** Standard error decoded as UTF-8. */
   get stderrText(): string
+  /** Requests, bytes and time this command took (beyond the reference API). */
+  get stats(): ExecuteStats
   toJSON(): ExecuteResultJson
+}
+
+/** `ws.history`: `entries()` and `clear()`. */
+export declare class ExecutionHistory {
+  entries(): Array<ExecutionRecord>
+  clear(): void
 }
 
 /** Files held in memory. */
@@ -85,6 +93,24 @@ export declare class Workspace {
   ', exitCode: 0 }))`.
    */
   command(name: string, handler: (args: string[], ctx: CommandContext) => Promise<CommandOutput>): void
+  /** A session with its own cwd and variables; `allowedMounts` limits it to some mounts. */
+  createSession(sessionId: string, options?: { allowedMounts?: ReadonlySet<string> | string[] | null }): SessionInfo
+  getSession(sessionId: string): SessionInfo
+  listSessions(): Array<SessionInfo>
+  closeSession(sessionId: string): Promise<void>
+  /** Close every session but the default one. */
+  closeAllSessions(): Promise<void>
+  /** The commands run so far (newest last; `historyLimit` of them). */
+  get history(): ExecutionHistory
+  /** Every filesystem operation so far (the last 10,000). */
+  get records(): Array<OpRecord>
+  /** Mount a resource while the workspace runs (default mode `'read'`). */
+  addMount(prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource, mode?: MountMode): MountInfo
+  unmount(prefix: string): Promise<void>
+  /** The mount serving a path, or null. */
+  mount(path: string): MountInfo | null
+  /** A text block for a model's system prompt describing the mounts and how to use them. */
+  get filePrompt(): string
   /** Stop accepting commands. Idempotent. */
   close(): Promise<void>
 }
@@ -153,12 +179,49 @@ export interface ExecuteOptions {
   env?: Record<string, string>
   /** Abort the command: the promise rejects with an `AbortError` and requests stop. */
   signal?: AbortSignal
+  /** Run in this session (made with `createSession`); unknown ids reject. */
+  sessionId?: string
+  /** Leave this command out of `ws.history`. */
+  noHistory?: boolean
 }
 
 export interface ExecuteResultJson {
   stdout: string
   stderr: string
   exitCode: number
+}
+
+/**
+ * What one `execute` cost: operations sent to remote mounts (retries not counted), bytes
+ * and cache hits.
+ */
+export interface ExecuteStats {
+  /** All operations sent to remote mounts. */
+  requests: number
+  /** ListObjectsV2 pages. */
+  list: number
+  /** HEAD (stat). */
+  head: number
+  /** GET (whole or ranged). */
+  get: number
+  put: number
+  delete: number
+  copy: number
+  bytesDown: number
+  bytesUp: number
+  cacheHits: number
+  durationMs: number
+}
+
+/** One command in `ws.history`. */
+export interface ExecutionRecord {
+  command: string
+  sessionId: string
+  agent: string
+  exitCode: number
+  /** Start, in milliseconds since the epoch. */
+  timestamp: number
+  durationMs: number
 }
 
 /** What `ws.fs.stat` returns. */
@@ -183,6 +246,18 @@ export interface MountInfo {
 
 /** How a mount may be used: `'read'` (the default), `'write'` or `'exec'`. */
 export type MountMode = 'read' | 'write' | 'exec'
+
+/** One filesystem operation in `ws.records`. */
+export interface OpRecord {
+  /** `list`, `stat`, `read`, `write`, `delete`, `copy`, `mkdir`, `rmdir`. */
+  op: string
+  path: string
+  /** The resource kind (`backblaze`, `s3`, `ram`, `disk`). */
+  source: string
+  bytes: number
+  timestamp: number
+  durationMs: number
+}
 
 /** The redacted description of a resource. */
 export interface ResourceSummary {
@@ -213,6 +288,15 @@ export interface S3Config {
   maxAttempts?: number
 }
 
+/** A session as `getSession`/`listSessions` describe it (a snapshot, not live). */
+export interface SessionInfo {
+  sessionId: string
+  cwd: string
+  env: Record<string, string>
+  /** Mount prefixes it may use (`['/bucket/']`), or null for all. */
+  allowedMounts?: Array<string>
+}
+
 /** Options of `new Workspace(resources, options)`. */
 export interface WorkspaceOptions {
   /** The mode of every mount (default `'read'`). */
@@ -224,4 +308,6 @@ export interface WorkspaceOptions {
    * command is stopped and a note is added to stderr.
    */
   maxOutputBytes?: number
+  /** Commands kept in `ws.history` (default 100). */
+  historyLimit?: number
 }

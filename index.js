@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.BackblazeResource = nativeBinding.BackblazeResource
 module.exports.DiskResource = nativeBinding.DiskResource
 module.exports.ExecuteResult = nativeBinding.ExecuteResult
+module.exports.ExecutionHistory = nativeBinding.ExecutionHistory
 module.exports.RAMResource = nativeBinding.RAMResource
 module.exports.S3Resource = nativeBinding.S3Resource
 module.exports.Workspace = nativeBinding.Workspace

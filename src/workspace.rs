@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use mirage_core::vfs::{path, MountMode as CoreMode, Resource};
-use mirage_core::workspace::{ExecOptions, Workspace as CoreWorkspace, WorkspaceError, WorkspaceOptions as CoreOptions};
+use mirage_core::workspace::{ExecOptions, ExecSummary, Session as CoreSession, Workspace as CoreWorkspace, WorkspaceError, WorkspaceOptions as CoreOptions};
 use napi::bindgen_prelude::*;
 use napi::{JsValue, Status};
 use napi_derive::napi;
@@ -44,6 +44,8 @@ pub struct WorkspaceOptions {
     /// Bytes of stdout (and of stderr) kept from one `execute` (default 16 MiB); past it the
     /// command is stopped and a note is added to stderr.
     pub max_output_bytes: Option<u32>,
+    /// Commands kept in `ws.history` (default 100).
+    pub history_limit: Option<u32>,
 }
 
 /// Options of `ws.execute(command, options)`.
@@ -59,6 +61,10 @@ pub struct ExecuteOptions {
     /// Abort the command: the promise rejects with an `AbortError` and requests stop.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<String>,
+    /// Run in this session (made with `createSession`); unknown ids reject.
+    pub session_id: Option<String>,
+    /// Leave this command out of `ws.history`.
+    pub no_history: Option<bool>,
 }
 
 /// The outcome of a command line, as bash would report it.
@@ -67,6 +73,46 @@ pub struct ExecuteResult {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     exit_code: i32,
+    stats: ExecSummary,
+}
+
+/// What one `execute` cost: operations sent to remote mounts (retries not counted), bytes
+/// and cache hits.
+#[napi(object)]
+pub struct ExecuteStats {
+    /// All operations sent to remote mounts.
+    pub requests: f64,
+    /// ListObjectsV2 pages.
+    pub list: f64,
+    /// HEAD (stat).
+    pub head: f64,
+    /// GET (whole or ranged).
+    pub get: f64,
+    pub put: f64,
+    pub delete: f64,
+    pub copy: f64,
+    pub bytes_down: f64,
+    pub bytes_up: f64,
+    pub cache_hits: f64,
+    pub duration_ms: f64,
+}
+
+impl From<&ExecSummary> for ExecuteStats {
+    fn from(s: &ExecSummary) -> Self {
+        ExecuteStats {
+            requests: s.requests() as f64,
+            list: s.list as f64,
+            head: s.head as f64,
+            get: s.get as f64,
+            put: s.put as f64,
+            delete: s.delete as f64,
+            copy: s.copy as f64,
+            bytes_down: s.bytes_down as f64,
+            bytes_up: s.bytes_up as f64,
+            cache_hits: s.cache_hits as f64,
+            duration_ms: s.duration_ms,
+        }
+    }
 }
 
 #[napi]
@@ -99,6 +145,12 @@ impl ExecuteResult {
     #[napi(getter)]
     pub fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Requests, bytes and time this command took (beyond the reference API).
+    #[napi(getter)]
+    pub fn stats(&self) -> ExecuteStats {
+        ExecuteStats::from(&self.stats)
     }
 
     #[napi(js_name = "toJSON")]
@@ -177,7 +229,7 @@ impl Workspace {
         ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource>, options?: WorkspaceOptions"
     )]
     pub fn new(resources: HashMap<String, AnyResource<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
-        let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None });
+        let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None, history_limit: None });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
             .mode_overrides
@@ -198,6 +250,9 @@ impl Workspace {
         let mut core_opts = CoreOptions::default();
         if let Some(n) = options.max_output_bytes {
             core_opts.max_output_bytes = n as usize;
+        }
+        if let Some(n) = options.history_limit {
+            core_opts.history_limit = n as usize;
         }
         let inner = CoreWorkspace::new(mounts, core_opts).map_err(ws_error)?;
         Ok(Workspace { inner: Arc::new(inner) })
@@ -227,6 +282,13 @@ impl Workspace {
             }
             opts.cwd = o.get::<String>("cwd")?;
             opts.env = o.get::<HashMap<String, String>>("env")?;
+            opts.session_id = o.get::<String>("sessionId")?;
+            opts.no_history = o.get::<bool>("noHistory")?.unwrap_or(false);
+            if let Some(id) = &opts.session_id {
+                if let Err(e) = self.inner.session(id) {
+                    return env.spawn_future(async move { Err::<ExecuteResult, _>(ws_error(e)) });
+                }
+            }
             if let Some(signal) = o.get::<Object>("signal")? {
                 if signal.get::<bool>("aborted")?.unwrap_or(false) {
                     return env.spawn_future(async { Err::<ExecuteResult, _>(abort_error()) });
@@ -248,7 +310,7 @@ impl Workspace {
             tokio::select! {
                 r = run => {
                     let out = r.map_err(ws_error)?;
-                    Ok(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code })
+                    Ok(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats })
                 }
                 _ = notify.notified() => Err(abort_error()),
             }
@@ -258,23 +320,30 @@ impl Workspace {
     /// The default session's working directory.
     #[napi(getter)]
     pub fn cwd(&self) -> String {
-        futures::executor::block_on(self.inner.cwd())
+        self.inner.cwd()
     }
 
     #[napi(setter)]
     pub fn set_cwd(&self, cwd: String) {
-        futures::executor::block_on(self.inner.set_cwd(&cwd))
+        // Never block the JS thread on a running command: apply it after, in order.
+        if !self.inner.try_set_cwd(&cwd) {
+            let inner = self.inner.clone();
+            napi::bindgen_prelude::spawn(async move { inner.set_cwd(&cwd).await });
+        }
     }
 
     /// The default session's exported variables.
     #[napi(getter)]
     pub fn env(&self) -> HashMap<String, String> {
-        futures::executor::block_on(self.inner.env())
+        self.inner.env()
     }
 
     #[napi(setter)]
     pub fn set_env(&self, env: HashMap<String, String>) {
-        futures::executor::block_on(self.inner.set_env(env))
+        if !self.inner.try_set_env(&env) {
+            let inner = self.inner.clone();
+            napi::bindgen_prelude::spawn(async move { inner.set_env(env).await });
+        }
     }
 
     /// The mounts, in prefix order.
@@ -306,6 +375,107 @@ impl Workspace {
         let cmd = crate::js_command::JsCommand { handler: Arc::new(tsfn) };
         self.inner.registry().register(&name, Arc::new(cmd));
         Ok(())
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    /// A session with its own cwd and variables; `allowedMounts` limits it to some mounts.
+    #[napi(ts_args_type = "sessionId: string, options?: { allowedMounts?: ReadonlySet<string> | string[] | null }")]
+    pub fn create_session(&self, env: &Env, session_id: String, options: Option<Object>) -> Result<SessionInfo> {
+        let mut allowed = None;
+        if let Some(o) = options {
+            if let Some(v) = o.get::<Unknown>("allowedMounts")? {
+                if !matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) {
+                    // Accept a Set or an array: Array.from handles both.
+                    let array_ctor: Function<'_, Unknown, Unknown> = env.get_global()?.get_named_property("Array")?;
+                    let from: Function<'_, Unknown, Vec<String>> = array_ctor.get_named_property("from")?;
+                    allowed = Some(from.apply(array_ctor, v)?);
+                }
+            }
+        }
+        let s = self.inner.create_session(&session_id, allowed).map_err(ws_error)?;
+        Ok(session_info(&s))
+    }
+
+    #[napi]
+    pub fn get_session(&self, session_id: String) -> Result<SessionInfo> {
+        let s = self.inner.session(&session_id).map_err(ws_error)?;
+        Ok(session_info(&s))
+    }
+
+    #[napi]
+    pub fn list_sessions(&self) -> Vec<SessionInfo> {
+        self.inner.sessions().iter().map(|s| session_info(s)).collect()
+    }
+
+    #[napi]
+    pub async fn close_session(&self, session_id: String) -> Result<()> {
+        self.inner.close_session(&session_id).map_err(ws_error)
+    }
+
+    /// Close every session but the default one.
+    #[napi]
+    pub async fn close_all_sessions(&self) -> Result<()> {
+        self.inner.close_all_sessions();
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ history and records
+
+    /// The commands run so far (newest last; `historyLimit` of them).
+    #[napi(getter)]
+    pub fn history(&self) -> ExecutionHistory {
+        ExecutionHistory { inner: self.inner.clone() }
+    }
+
+    /// Every filesystem operation so far (the last 10,000).
+    #[napi(getter)]
+    pub fn records(&self) -> Vec<OpRecord> {
+        self.inner
+            .vfs()
+            .recorder()
+            .records()
+            .into_iter()
+            .map(|r| OpRecord {
+                op: r.op.as_str().into(),
+                path: r.path,
+                source: r.source.into(),
+                bytes: r.bytes.load(std::sync::atomic::Ordering::Relaxed) as f64,
+                timestamp: millis(r.timestamp),
+                duration_ms: r.duration_ms,
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ mounts at run time
+
+    /// Mount a resource while the workspace runs (default mode `'read'`).
+    #[napi(ts_args_type = "prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource, mode?: MountMode")]
+    pub fn add_mount(&self, prefix: String, resource: AnyResource<'_>, mode: Option<MountMode>) -> Result<MountInfo> {
+        let m = self
+            .inner
+            .add_mount(&prefix, to_core(&resource), mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read))
+            .map_err(ws_error)?;
+        Ok(MountInfo { prefix: m.display_prefix(), mode: m.mode.as_str().into(), kind: m.resource.kind().into() })
+    }
+
+    #[napi]
+    pub async fn unmount(&self, prefix: String) -> Result<()> {
+        self.inner.unmount(&prefix).map_err(ws_error)
+    }
+
+    /// The mount serving a path, or null.
+    #[napi]
+    pub fn mount(&self, path: String) -> Option<MountInfo> {
+        self.inner
+            .mount_for(&path)
+            .map(|m| MountInfo { prefix: m.display_prefix(), mode: m.mode.as_str().into(), kind: m.resource.kind().into() })
+    }
+
+    /// A text block for a model's system prompt describing the mounts and how to use them.
+    #[napi(getter)]
+    pub fn file_prompt(&self) -> String {
+        self.inner.file_prompt()
     }
 
     /// Stop accepting commands. Idempotent.
@@ -425,4 +595,82 @@ impl WorkspaceFs {
         self.inner.vfs().copy_file(&a, &b).await.map_err(|e| fs_error(e, &to))?;
         self.inner.vfs().remove_file(&a).await.map_err(|e| fs_error(e, &from))
     }
+}
+
+fn millis(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// A session as `getSession`/`listSessions` describe it (a snapshot, not live).
+#[napi(object)]
+pub struct SessionInfo {
+    pub session_id: String,
+    pub cwd: String,
+    pub env: HashMap<String, String>,
+    /// Mount prefixes it may use (`['/bucket/']`), or null for all.
+    pub allowed_mounts: Option<Vec<String>>,
+}
+
+fn session_info(s: &CoreSession) -> SessionInfo {
+    SessionInfo {
+        session_id: s.id.clone(),
+        cwd: s.cwd(),
+        env: s.env(),
+        allowed_mounts: s.allowed_mounts.as_ref().map(|a| a.iter().map(|p| format!("{p}/")).collect()),
+    }
+}
+
+/// One command in `ws.history`.
+#[napi(object)]
+pub struct ExecutionRecord {
+    pub command: String,
+    pub session_id: String,
+    pub agent: String,
+    pub exit_code: i32,
+    /// Start, in milliseconds since the epoch.
+    pub timestamp: f64,
+    pub duration_ms: f64,
+}
+
+/// `ws.history`: `entries()` and `clear()`.
+#[napi]
+pub struct ExecutionHistory {
+    inner: Arc<CoreWorkspace>,
+}
+
+#[napi]
+impl ExecutionHistory {
+    #[napi]
+    pub fn entries(&self) -> Vec<ExecutionRecord> {
+        self.inner
+            .history()
+            .into_iter()
+            .map(|e| ExecutionRecord {
+                command: e.command,
+                session_id: e.session_id,
+                agent: "default".into(),
+                exit_code: e.exit_code,
+                timestamp: millis(e.started_at),
+                duration_ms: e.duration_ms,
+            })
+            .collect()
+    }
+
+    #[napi]
+    pub fn clear(&self) {
+        self.inner.clear_history()
+    }
+}
+
+/// One filesystem operation in `ws.records`.
+#[napi(object)]
+pub struct OpRecord {
+    /// `list`, `stat`, `read`, `write`, `delete`, `copy`, `mkdir`, `rmdir`.
+    pub op: String,
+    pub path: String,
+    /// The resource kind (`backblaze`, `s3`, `ram`, `disk`).
+    pub source: String,
+    pub bytes: f64,
+    pub timestamp: f64,
+    pub duration_ms: f64,
 }

@@ -3,5 +3,6 @@
 
 pub mod commands;
 pub mod shell;
+pub mod stats;
 pub mod vfs;
 pub mod workspace;

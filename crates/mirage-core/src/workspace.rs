@@ -1,9 +1,11 @@
-//! A workspace: mounts plus a default session, running commands and capturing their output.
+//! A workspace: mounts, sessions (each with its own cwd, variables and allowed mounts),
+//! the history of commands, and `execute`, which runs a command line and captures its output.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::FutureExt;
@@ -11,18 +13,23 @@ use futures::FutureExt;
 use crate::commands::Registry;
 use crate::shell::exec::{Io, Shell};
 use crate::shell::io::{self, Capture, Input, Output};
+use crate::stats::{self, ExecStats};
 use crate::vfs::{path, Mount, MountMode, MountTable, Resource, Vfs};
+
+pub const DEFAULT_SESSION: &str = "default";
 
 #[derive(Clone, Debug)]
 pub struct WorkspaceOptions {
     /// Largest stdout (and, separately, stderr) kept from one `execute`; past it the
     /// command is stopped and a note is added to stderr.
     pub max_output_bytes: usize,
+    /// Entries kept in the history (oldest dropped first).
+    pub history_limit: usize,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20 }
+        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100 }
     }
 }
 
@@ -33,19 +40,75 @@ pub struct ExecOptions {
     pub cwd: Option<String>,
     /// Run in a fork of the session with these variables added; changes do not persist.
     pub env: Option<HashMap<String, String>>,
+    /// The session to run in (default `"default"`).
+    pub session_id: Option<String>,
+    /// Leave this command out of the history.
+    pub no_history: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What an `execute` did, for metering.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecSummary {
+    pub list: u64,
+    pub head: u64,
+    pub get: u64,
+    pub put: u64,
+    pub delete: u64,
+    pub copy: u64,
+    pub bytes_down: u64,
+    pub bytes_up: u64,
+    pub cache_hits: u64,
+    pub duration_ms: f64,
+}
+
+impl ExecSummary {
+    fn from(s: &ExecStats, duration_ms: f64) -> Self {
+        let g = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        ExecSummary {
+            list: g(&s.list),
+            head: g(&s.head),
+            get: g(&s.get),
+            put: g(&s.put),
+            delete: g(&s.delete),
+            copy: g(&s.copy),
+            bytes_down: g(&s.bytes_down),
+            bytes_up: g(&s.bytes_up),
+            cache_hits: g(&s.cache_hits),
+            duration_ms,
+        }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.list + self.head + self.get + self.put + self.delete + self.copy
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecOutput {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub exit_code: i32,
+    pub stats: ExecSummary,
+}
+
+/// One entry of `ws.history`.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub command: String,
+    pub session_id: String,
+    pub exit_code: i32,
+    pub started_at: SystemTime,
+    pub duration_ms: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkspaceError {
     Closed,
     InvalidMount(String),
+    UnknownSession(String),
+    SessionExists(String),
+    /// The default session cannot be closed.
+    DefaultSession,
 }
 
 impl std::fmt::Display for WorkspaceError {
@@ -53,19 +116,46 @@ impl std::fmt::Display for WorkspaceError {
         match self {
             WorkspaceError::Closed => f.write_str("Workspace is closed"),
             WorkspaceError::InvalidMount(m) => write!(f, "invalid mount: {m}"),
+            WorkspaceError::UnknownSession(id) => write!(f, "unknown session: {id}"),
+            WorkspaceError::SessionExists(id) => write!(f, "session already exists: {id}"),
+            WorkspaceError::DefaultSession => f.write_str("the default session cannot be closed"),
         }
     }
 }
 
 impl std::error::Error for WorkspaceError {}
 
+/// A session: its own shell state, run one command at a time, limited to some mounts.
+pub struct Session {
+    pub id: String,
+    /// Normalised mount prefixes (`/bucket`) this session may use; `None` is all.
+    pub allowed_mounts: Option<Vec<String>>,
+    shell: tokio::sync::Mutex<Shell>,
+    /// cwd and exported variables as of the last command, readable without waiting for a
+    /// running command (a JS getter must never block on one).
+    snapshot: Mutex<(String, HashMap<String, String>)>,
+}
+
+impl Session {
+    pub fn cwd(&self) -> String {
+        self.snapshot.lock().unwrap().0.clone()
+    }
+
+    pub fn env(&self) -> HashMap<String, String> {
+        self.snapshot.lock().unwrap().1.clone()
+    }
+
+    fn refresh(&self, sh: &Shell) {
+        *self.snapshot.lock().unwrap() = (sh.cwd.clone(), sh.exported_env());
+    }
+}
+
 pub struct Workspace {
     vfs: Arc<Vfs>,
     registry: Arc<Registry>,
     options: WorkspaceOptions,
-    /// The default session; a lock so concurrent calls on it run one after another and
-    /// never see each other's half-changed cwd.
-    session: tokio::sync::Mutex<Shell>,
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    history: Mutex<VecDeque<HistoryEntry>>,
     closed: AtomicBool,
 }
 
@@ -79,10 +169,16 @@ impl Workspace {
             }
             table.add(Mount { prefix: p, resource, mode });
         }
-        let vfs = Arc::new(Vfs::new(table));
-        let registry = Arc::new(Registry::builtin());
-        let shell = Shell::new(vfs.clone(), registry.clone(), "/".into(), &HashMap::new());
-        Ok(Workspace { vfs, registry, options, session: tokio::sync::Mutex::new(shell), closed: AtomicBool::new(false) })
+        let ws = Workspace {
+            vfs: Arc::new(Vfs::new(table)),
+            registry: Arc::new(Registry::builtin()),
+            options,
+            sessions: Mutex::new(HashMap::new()),
+            history: Mutex::new(VecDeque::new()),
+            closed: AtomicBool::new(false),
+        };
+        ws.insert_session(DEFAULT_SESSION, None).expect("a new workspace has no sessions");
+        Ok(ws)
     }
 
     pub fn vfs(&self) -> &Arc<Vfs> {
@@ -93,8 +189,40 @@ impl Workspace {
         &self.registry
     }
 
+    pub fn options(&self) -> &WorkspaceOptions {
+        &self.options
+    }
+
     pub fn mounts(&self) -> Vec<Mount> {
         self.vfs.mounts()
+    }
+
+    /// Mount a resource at run time.
+    pub fn add_mount(&self, prefix: &str, resource: Arc<dyn Resource>, mode: MountMode) -> Result<Mount, WorkspaceError> {
+        let p = path::normalize_prefix(prefix);
+        if p == "/" || p.starts_with(crate::vfs::TEMP_PREFIX) {
+            return Err(WorkspaceError::InvalidMount(format!("{prefix} cannot be mounted")));
+        }
+        if self.vfs.mounts().iter().any(|m| m.prefix == p) {
+            return Err(WorkspaceError::InvalidMount(format!("{prefix} is already mounted")));
+        }
+        let m = Mount { prefix: p, resource, mode };
+        self.vfs.add_mount(m.clone());
+        Ok(m)
+    }
+
+    pub fn unmount(&self, prefix: &str) -> Result<(), WorkspaceError> {
+        let p = path::normalize_prefix(prefix);
+        if self.vfs.remove_mount(&p) {
+            Ok(())
+        } else {
+            Err(WorkspaceError::InvalidMount(format!("nothing is mounted at {prefix}")))
+        }
+    }
+
+    /// The mount serving a path.
+    pub fn mount_for(&self, p: &str) -> Option<Mount> {
+        self.vfs.mount_of(&path::normalize("/", p))
     }
 
     pub fn close(&self) {
@@ -105,27 +233,135 @@ impl Workspace {
         self.closed.load(Ordering::SeqCst)
     }
 
-    pub async fn cwd(&self) -> String {
-        self.session.lock().await.cwd.clone()
+    // ------------------------------------------------------------ sessions
+
+    fn insert_session(&self, id: &str, allowed: Option<Vec<String>>) -> Result<Arc<Session>, WorkspaceError> {
+        let mut sessions = self.sessions.lock().unwrap();
+        if sessions.contains_key(id) {
+            return Err(WorkspaceError::SessionExists(id.to_string()));
+        }
+        let allowed: Option<Vec<String>> = allowed.map(|a| a.iter().map(|p| path::normalize_prefix(p)).collect());
+        let vfs = match &allowed {
+            Some(a) => Arc::new(self.vfs.restricted(a.clone())),
+            None => self.vfs.clone(),
+        };
+        let shell = Shell::new(vfs, self.registry.clone(), "/".into(), &HashMap::new());
+        let snapshot = Mutex::new((shell.cwd.clone(), shell.exported_env()));
+        let s = Arc::new(Session { id: id.to_string(), allowed_mounts: allowed, shell: tokio::sync::Mutex::new(shell), snapshot });
+        sessions.insert(id.to_string(), s.clone());
+        Ok(s)
+    }
+
+    pub fn create_session(&self, id: &str, allowed_mounts: Option<Vec<String>>) -> Result<Arc<Session>, WorkspaceError> {
+        if let Some(a) = &allowed_mounts {
+            let mounted: Vec<String> = self.vfs.mounts().into_iter().map(|m| m.prefix).collect();
+            for p in a {
+                if !mounted.contains(&path::normalize_prefix(p)) {
+                    return Err(WorkspaceError::InvalidMount(format!("allowedMounts: nothing is mounted at {p}")));
+                }
+            }
+        }
+        self.insert_session(id, allowed_mounts)
+    }
+
+    pub fn session(&self, id: &str) -> Result<Arc<Session>, WorkspaceError> {
+        self.sessions.lock().unwrap().get(id).cloned().ok_or_else(|| WorkspaceError::UnknownSession(id.to_string()))
+    }
+
+    pub fn sessions(&self) -> Vec<Arc<Session>> {
+        let mut v: Vec<Arc<Session>> = self.sessions.lock().unwrap().values().cloned().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    pub fn close_session(&self, id: &str) -> Result<(), WorkspaceError> {
+        if id == DEFAULT_SESSION {
+            return Err(WorkspaceError::DefaultSession);
+        }
+        self.sessions.lock().unwrap().remove(id).map(|_| ()).ok_or_else(|| WorkspaceError::UnknownSession(id.to_string()))
+    }
+
+    /// Close every session but the default one.
+    pub fn close_all_sessions(&self) {
+        self.sessions.lock().unwrap().retain(|k, _| k == DEFAULT_SESSION);
+    }
+
+    pub fn cwd(&self) -> String {
+        self.default_session().cwd()
+    }
+
+    fn default_session(&self) -> Arc<Session> {
+        self.session(DEFAULT_SESSION).expect("the default session always exists")
     }
 
     pub async fn set_cwd(&self, cwd: &str) {
-        let mut s = self.session.lock().await;
-        let abs = path::normalize(&s.cwd, cwd);
-        s.cwd = abs;
+        let s = self.default_session();
+        let mut sh = s.shell.lock().await;
+        Self::apply_cwd(&s, &mut sh, cwd);
     }
 
-    pub async fn env(&self) -> HashMap<String, String> {
-        self.session.lock().await.exported_env()
+    /// Set the cwd now if no command is running in the default session; false otherwise.
+    pub fn try_set_cwd(&self, cwd: &str) -> bool {
+        let s = self.default_session();
+        let Ok(mut sh) = s.shell.try_lock() else { return false };
+        Self::apply_cwd(&s, &mut sh, cwd);
+        true
+    }
+
+    fn apply_cwd(s: &Session, sh: &mut Shell, cwd: &str) {
+        let abs = path::normalize(&sh.cwd, cwd);
+        sh.cwd = abs;
+        s.refresh(sh);
+    }
+
+    /// Replace the exported variables now if no command is running; false otherwise.
+    pub fn try_set_env(&self, env: &HashMap<String, String>) -> bool {
+        let s = self.default_session();
+        let Ok(mut sh) = s.shell.try_lock() else { return false };
+        Self::apply_env(&s, &mut sh, env);
+        true
+    }
+
+    fn apply_env(s: &Session, sh: &mut Shell, env: &HashMap<String, String>) {
+        sh.vars.retain(|_, v| !v.exported);
+        for (k, v) in env {
+            sh.set_exported(k, v.clone());
+        }
+        s.refresh(sh);
+    }
+
+    pub fn env(&self) -> HashMap<String, String> {
+        self.default_session().env()
     }
 
     pub async fn set_env(&self, env: HashMap<String, String>) {
-        let mut s = self.session.lock().await;
-        s.vars.retain(|_, v| !v.exported);
-        for (k, v) in env {
-            s.set_exported(&k, v);
-        }
+        let s = self.default_session();
+        let mut sh = s.shell.lock().await;
+        Self::apply_env(&s, &mut sh, &env);
     }
+
+    // ------------------------------------------------------------ history
+
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        self.history.lock().unwrap().iter().cloned().collect()
+    }
+
+    pub fn clear_history(&self) {
+        self.history.lock().unwrap().clear();
+    }
+
+    fn remember(&self, e: HistoryEntry) {
+        if self.options.history_limit == 0 {
+            return;
+        }
+        let mut h = self.history.lock().unwrap();
+        while h.len() >= self.options.history_limit {
+            h.pop_front();
+        }
+        h.push_back(e);
+    }
+
+    // ------------------------------------------------------------ execute
 
     /// Run a command line as `bash -c` would. Never fails for a failing command: the
     /// status and stderr say what went wrong.
@@ -133,6 +369,9 @@ impl Workspace {
         if self.is_closed() {
             return Err(WorkspaceError::Closed);
         }
+        let session = self.session(opts.session_id.as_deref().unwrap_or(DEFAULT_SESSION))?;
+        let started_at = SystemTime::now();
+        let started = Instant::now();
         let out_cap = Capture::new(self.options.max_output_bytes);
         let err_cap = Capture::new(self.options.max_output_bytes);
         let io = Io {
@@ -146,7 +385,7 @@ impl Workspace {
         let forked = opts.cwd.is_some() || opts.env.is_some();
         let run = async {
             if forked {
-                let mut sh = self.session.lock().await.subshell();
+                let mut sh = session.shell.lock().await.subshell();
                 if let Some(cwd) = &opts.cwd {
                     sh.cwd = path::normalize(&sh.cwd, cwd);
                 }
@@ -157,11 +396,15 @@ impl Workspace {
                 }
                 sh.run_script(command, &io).await
             } else {
-                let mut guard = self.session.lock().await;
-                guard.run_script(command, &io).await
+                // Calls on one session run in the order they were made, one at a time.
+                let mut guard = session.shell.lock().await;
+                let status = guard.run_script(command, &io).await;
+                session.refresh(&guard);
+                status
             }
         };
-        let status = match AssertUnwindSafe(run).catch_unwind().await {
+        let counters = Arc::new(ExecStats::default());
+        let status = match stats::scope(counters.clone(), AssertUnwindSafe(run).catch_unwind()).await {
             Ok(s) => s,
             Err(panic) => {
                 let msg = panic
@@ -180,6 +423,46 @@ impl Workspace {
                 format!("mirage: output truncated at {} bytes (narrow the command, e.g. with head or grep)\n", self.options.max_output_bytes).as_bytes(),
             );
         }
-        Ok(ExecOutput { stdout: out_cap.take(), stderr, exit_code: status })
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if !opts.no_history {
+            self.remember(HistoryEntry {
+                command: command.to_string(),
+                session_id: session.id.clone(),
+                exit_code: status,
+                started_at,
+                duration_ms,
+            });
+        }
+        Ok(ExecOutput { stdout: out_cap.take(), stderr, exit_code: status, stats: ExecSummary::from(&counters, duration_ms) })
+    }
+
+    /// A text block for a model's system prompt: each mount, its kind and mode, and advice.
+    pub fn file_prompt(&self) -> String {
+        let mut s = String::from("Files are available through a bash-like shell with these mounts:\n");
+        for m in self.vfs.mounts() {
+            let kind = m.resource.kind();
+            let what = match kind {
+                "backblaze" => "a Backblaze B2 bucket (remote)",
+                "s3" => "an S3-compatible bucket (remote)",
+                "ram" => "an in-memory folder",
+                "disk" => "a local folder",
+                _ => "an S3-compatible bucket (remote)",
+            };
+            let mode = match m.mode {
+                MountMode::Read => "read-only",
+                MountMode::Write => "read-write",
+                MountMode::Exec => "read-write, exec",
+            };
+            s.push_str(&format!("- {} : {what}, {mode}.\n", m.display_prefix()));
+        }
+        let commands = self.registry.names().join(", ");
+        s.push_str(&format!(
+            "Commands: {commands}, plus the bash language (pipes, redirections, variables, loops, functions).\n\
+             Output, exit codes and errors are those of GNU bash and coreutils.\n\
+             Remote mounts cost a request per listing or read: list a directory before reading it, use \
+             head/tail/grep -m or wc -c instead of cat on large files, and narrow grep -r and find to the \
+             smallest prefix that answers the question.\n"
+        ));
+        s
     }
 }

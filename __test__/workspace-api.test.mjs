@@ -1,0 +1,131 @@
+// The rest of the Workspace API: sessions, history, records, stats, mounts at run time, the prompt.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { startS3Server } from './helpers/s3server.mjs'
+
+const require = createRequire(import.meta.url)
+const { Workspace, RAMResource, BackblazeResource } = require('../index.js')
+
+let s3
+before(async () => {
+  s3 = await startS3Server({ tree: { 'logs/a.log': 'INFO a\nERROR b\n', 'logs/b.log': 'ERROR c\n', 'readme.txt': 'hello\n' } })
+})
+after(async () => {
+  await s3?.stop()
+})
+
+function bucket() {
+  return new BackblazeResource({
+    bucket: s3.bucket,
+    region: 'us-east-1',
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    endpoint: s3.endpoint,
+  })
+}
+
+describe('sessions', () => {
+  it('each session keeps its own cwd and env; the cwd/env options fork and do not persist', async () => {
+    const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { mode: 'read' })
+    ws.createSession('agent1')
+    ws.createSession('agent2')
+    await ws.execute('cd /bucket/logs; export WHO=one', { sessionId: 'agent1' })
+    await ws.execute('cd /tmp', { sessionId: 'agent2' })
+    assert.equal((await ws.execute('pwd; echo $WHO', { sessionId: 'agent1' })).stdoutText, '/bucket/logs\none\n')
+    assert.equal((await ws.execute('pwd; echo "[$WHO]"', { sessionId: 'agent2' })).stdoutText, '/tmp\n[]\n')
+    assert.equal((await ws.execute('cd /; pwd', { sessionId: 'agent1', cwd: '/tmp' })).stdoutText, '/\n')
+    assert.equal(ws.getSession('agent1').cwd, '/bucket/logs')
+    assert.deepEqual(ws.listSessions().map((s) => s.sessionId), ['agent1', 'agent2', 'default'])
+    await ws.closeSession('agent2')
+    await assert.rejects(ws.execute('pwd', { sessionId: 'agent2' }), /unknown session: agent2/)
+    assert.throws(() => ws.createSession('agent1'), /already exists/)
+    await assert.rejects(ws.closeSession('default'), /default session cannot be closed/)
+    await ws.closeAllSessions()
+    assert.deepEqual(ws.listSessions().map((s) => s.sessionId), ['default'])
+  })
+
+  it('a session with allowedMounts gets exit 1 and a clear message on any other mount', async () => {
+    const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { mode: 'write' })
+    ws.createSession('agent', { allowedMounts: new Set(['/tmp/']) })
+    const denied = await ws.execute('cat /bucket/readme.txt', { sessionId: 'agent' })
+    assert.equal(denied.exitCode, 1)
+    assert.equal(denied.stderrText, "cat: /bucket/readme.txt: Permission denied (this session may not use the mount /bucket/)\n")
+    assert.equal(denied.stats.requests, 0, 'nothing was sent to the bucket')
+    const ok = await ws.execute('echo hi > /tmp/x; cat /tmp/x; ls /', { sessionId: 'agent' })
+    assert.equal(ok.stdoutText, 'hi\ntmp\n')
+    assert.deepEqual(ws.getSession('agent').allowedMounts, ['/tmp/'])
+    assert.equal((await ws.execute('cat /bucket/readme.txt')).stdoutText, 'hello\n', 'the default session is not limited')
+  })
+
+  it('50 concurrent calls across 5 sessions each get their own output', async () => {
+    const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { mode: 'write' })
+    const ids = ['s0', 's1', 's2', 's3', 's4']
+    for (const id of ids) ws.createSession(id)
+    await Promise.all(ids.map((id, i) => ws.execute(`cd ${i % 2 ? '/bucket/logs' : '/tmp'}; export N=${id}`, { sessionId: id })))
+    const calls = []
+    for (let k = 0; k < 50; k++) {
+      const id = ids[k % 5]
+      calls.push(ws.execute(`echo "$N $(pwd) ${k}"`, { sessionId: id }).then((r) => [id, k, r.stdoutText]))
+    }
+    for (const [id, k, out] of await Promise.all(calls)) {
+      const i = ids.indexOf(id)
+      assert.equal(out, `${id} ${i % 2 ? '/bucket/logs' : '/tmp'} ${k}\n`)
+    }
+  })
+})
+
+describe('history, records and stats', () => {
+  it('history keeps command, session, exit code and timing, bounded by historyLimit; noHistory skips', async () => {
+    const ws = new Workspace({ '/tmp/': new RAMResource() }, { historyLimit: 2 })
+    await ws.execute('echo one')
+    await ws.execute('false')
+    await ws.execute('echo secret-ish', { noHistory: true })
+    await ws.execute('echo three')
+    const h = ws.history.entries()
+    assert.deepEqual(h.map((e) => [e.command, e.exitCode, e.sessionId]), [['false', 1, 'default'], ['echo three', 0, 'default']])
+    assert.ok(h.every((e) => e.durationMs >= 0 && e.timestamp > 0))
+    ws.history.clear()
+    assert.deepEqual(ws.history.entries(), [])
+  })
+
+  it('every result carries its requests and bytes; records list each operation', async () => {
+    const ws = new Workspace({ '/bucket/': bucket() })
+    const r = await ws.execute('cat /bucket/logs/a.log')
+    assert.equal(r.stdoutText, 'INFO a\nERROR b\n')
+    assert.equal(r.stats.get, 1)
+    assert.equal(r.stats.bytesDown, 15)
+    assert.equal(r.stats.bytesUp, 0)
+    const l = await ws.execute('ls /bucket/logs')
+    assert.equal(l.stats.list, 1)
+    assert.equal(l.stats.get, 0)
+    const reads = ws.records.filter((x) => x.op === 'read')
+    assert.deepEqual(reads.map((x) => [x.path, x.bytes, x.source]), [['/bucket/logs/a.log', 15, 'backblaze']])
+    const local = await new Workspace({ '/tmp/': new RAMResource() }, { mode: 'write' }).execute('echo x > /tmp/f; cat /tmp/f')
+    assert.equal(local.stats.requests, 0, 'RAM operations are not network requests')
+  })
+})
+
+describe('mounts at run time and the prompt', () => {
+  it('addMount, mount(path), unmount', async () => {
+    const ws = new Workspace({ '/tmp/': new RAMResource() }, { mode: 'write' })
+    const m = ws.addMount('/bucket/', bucket())
+    assert.deepEqual(m, { prefix: '/bucket/', mode: 'read', kind: 'backblaze' })
+    assert.equal((await ws.execute('cat /bucket/readme.txt')).stdoutText, 'hello\n')
+    assert.deepEqual(ws.mount('/bucket/logs/a.log'), { prefix: '/bucket/', mode: 'read', kind: 'backblaze' })
+    assert.equal(ws.mount('/nowhere'), null)
+    assert.throws(() => ws.addMount('/bucket', new RAMResource()), /already mounted/)
+    await ws.unmount('/bucket/')
+    const r = await ws.execute('ls /bucket')
+    assert.equal(r.exitCode, 2)
+    assert.equal(r.stderrText, "ls: cannot access '/bucket': No such file or directory\n")
+  })
+
+  it('filePrompt names each mount, its kind and mode', () => {
+    const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { modeOverrides: { '/tmp/': 'write' } })
+    const p = ws.filePrompt
+    assert.match(p, /^- \/bucket\/ : a Backblaze B2 bucket \(remote\), read-only\.$/m)
+    assert.match(p, /^- \/tmp\/ : an in-memory folder, read-write\.$/m)
+    assert.match(p, /Remote mounts cost a request/)
+  })
+})
