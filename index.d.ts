@@ -12,10 +12,43 @@ export declare const MountMode: { readonly READ: 'read'; readonly WRITE: 'write'
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** r" Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
+export declare class AliyunResource {
+  constructor(config: AliyunConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
 /** A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4). */
 export declare class BackblazeResource {
   constructor(config: BackblazeConfig)
   /** The endpoint requests go to: `https://s3.<region>.backblazeb2.com` unless overridden. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" Ceph RGW: the endpoint is required; path-style by default. */
+export declare class CephResource {
+  constructor(config: CephConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
+export declare class DigitalOceanResource {
+  constructor(config: DigitalOceanConfig)
+  /** The endpoint requests go to. */
   get endpoint(): string
   get kind(): string
   get bucket(): string
@@ -53,6 +86,61 @@ export declare class ExecutionHistory {
   clear(): void
 }
 
+/** r" Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
+export declare class GCSResource {
+  constructor(config: GCSConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" MinIO: the endpoint is required; path-style by default. */
+export declare class MinIOResource {
+  constructor(config: MinIOConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
+export declare class OCIResource {
+  constructor(config: OCIConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" QingStor: `https://s3.<region>.qingstor.com`. */
+export declare class QingStorResource {
+  constructor(config: QingStorConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
+export declare class R2Resource {
+  constructor(config: R2Config)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
 /** Files held in memory. */
 export declare class RAMResource {
   constructor()
@@ -68,10 +156,54 @@ export declare class S3Resource {
   toJSON(): ResourceSummary
 }
 
+/** r" Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
+export declare class ScalewayResource {
+  constructor(config: ScalewayConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" SeaweedFS: the endpoint is required; path-style by default. */
+export declare class SeaweedFSResource {
+  constructor(config: SeaweedFSConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" Tencent COS: `https://cos.<region>.myqcloud.com`. */
+export declare class TencentResource {
+  constructor(config: TencentConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
+/** r" Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
+export declare class WasabiResource {
+  constructor(config: WasabiConfig)
+  /** The endpoint requests go to. */
+  get endpoint(): string
+  get kind(): string
+  get bucket(): string
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
+  toJSON(): ResourceSummary
+}
+
 /** Mounts resources under path prefixes and runs bash command lines over them. */
 export declare class Workspace {
   /** `resources` maps mount prefixes (`'/bucket/'`) to resources. */
-  constructor(resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource>, options?: WorkspaceOptions)
+  constructor(resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions)
   /**
    * Run a command line as `bash -c` would. Resolves for failing commands too (see
    * `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
@@ -105,7 +237,7 @@ export declare class Workspace {
   /** Every filesystem operation so far (the last 10,000). */
   get records(): Array<OpRecord>
   /** Mount a resource while the workspace runs (default mode `'read'`). */
-  addMount(prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource, mode?: MountMode): MountInfo
+  addMount(prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource, mode?: MountMode): MountInfo
   unmount(prefix: string): Promise<void>
   /** The mount serving a path, or null. */
   mount(path: string): MountInfo | null
@@ -130,6 +262,19 @@ export declare class WorkspaceFs {
   rename(from: string, to: string): Promise<void>
 }
 
+/** r" Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
+export interface AliyunConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
 /** Options of `new BackblazeResource(...)`. */
 export interface BackblazeConfig {
   bucket: string
@@ -141,6 +286,20 @@ export interface BackblazeConfig {
   secretAccessKey: string
   /** Overrides `https://s3.<region>.backblazeb2.com` (any S3-compatible server; path-style). */
   endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
+/** r" Ceph RGW: the endpoint is required; path-style by default. */
+export interface CephConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  endpoint: string
+  region?: string
+  forcePathStyle?: boolean
   /** Per-request timeout to response headers, in milliseconds (default 30000). */
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
@@ -161,6 +320,19 @@ export interface CommandOutput {
   stderr?: string | Uint8Array
   /** Default 0. */
   exitCode?: number
+}
+
+/** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
+export interface DigitalOceanConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
 }
 
 /** Options of `new DiskResource(...)`. */
@@ -235,6 +407,34 @@ export interface FileStat {
   etag?: string
 }
 
+/** r" Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
+export interface GCSConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  endpoint?: string
+  region?: string
+  forcePathStyle?: boolean
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
+/** r" MinIO: the endpoint is required; path-style by default. */
+export interface MinIOConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  endpoint: string
+  region?: string
+  forcePathStyle?: boolean
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
 /** A mount as `ws.mounts()` lists it. */
 export interface MountInfo {
   /** `/bucket/` */
@@ -247,6 +447,20 @@ export interface MountInfo {
 /** How a mount may be used: `'read'` (the default), `'write'` or `'exec'`. */
 export type MountMode = 'read' | 'write' | 'exec'
 
+/** r" Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
+export interface OCIConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  namespace: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
 /** One filesystem operation in `ws.records`. */
 export interface OpRecord {
   /** `list`, `stat`, `read`, `write`, `delete`, `copy`, `mkdir`, `rmdir`. */
@@ -257,6 +471,33 @@ export interface OpRecord {
   bytes: number
   timestamp: number
   durationMs: number
+}
+
+/** r" QingStor: `https://s3.<region>.qingstor.com`. */
+export interface QingStorConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
+/** r" Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
+export interface R2Config {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  accountId?: string
+  endpoint?: string
+  region?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
 }
 
 /** The redacted description of a resource. */
@@ -288,6 +529,33 @@ export interface S3Config {
   maxAttempts?: number
 }
 
+/** r" Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
+export interface ScalewayConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
+/** r" SeaweedFS: the endpoint is required; path-style by default. */
+export interface SeaweedFSConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  endpoint: string
+  region?: string
+  forcePathStyle?: boolean
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
 /** A session as `getSession`/`listSessions` describe it (a snapshot, not live). */
 export interface SessionInfo {
   sessionId: string
@@ -295,6 +563,32 @@ export interface SessionInfo {
   env: Record<string, string>
   /** Mount prefixes it may use (`['/bucket/']`), or null for all. */
   allowedMounts?: Array<string>
+}
+
+/** r" Tencent COS: `https://cos.<region>.myqcloud.com`. */
+export interface TencentConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
+}
+
+/** r" Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
+export interface WasabiConfig {
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region?: string
+  endpoint?: string
+  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  timeoutMs?: number
+  /** Attempts per request, including the first (default 5). */
+  maxAttempts?: number
 }
 
 /** Options of `new Workspace(resources, options)`. */

@@ -835,12 +835,24 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AliyunResource = nativeBinding.AliyunResource
 module.exports.BackblazeResource = nativeBinding.BackblazeResource
+module.exports.CephResource = nativeBinding.CephResource
+module.exports.DigitalOceanResource = nativeBinding.DigitalOceanResource
 module.exports.DiskResource = nativeBinding.DiskResource
 module.exports.ExecuteResult = nativeBinding.ExecuteResult
 module.exports.ExecutionHistory = nativeBinding.ExecutionHistory
+module.exports.GCSResource = nativeBinding.GCSResource
+module.exports.MinIOResource = nativeBinding.MinIOResource
+module.exports.OCIResource = nativeBinding.OCIResource
+module.exports.QingStorResource = nativeBinding.QingStorResource
+module.exports.R2Resource = nativeBinding.R2Resource
 module.exports.RAMResource = nativeBinding.RAMResource
 module.exports.S3Resource = nativeBinding.S3Resource
+module.exports.ScalewayResource = nativeBinding.ScalewayResource
+module.exports.SeaweedFSResource = nativeBinding.SeaweedFSResource
+module.exports.TencentResource = nativeBinding.TencentResource
+module.exports.WasabiResource = nativeBinding.WasabiResource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs
 module.exports.MountMode = nativeBinding.MountMode

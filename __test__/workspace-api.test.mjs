@@ -129,3 +129,41 @@ describe('mounts at run time and the prompt', () => {
     assert.match(p, /Remote mounts cost a request/)
   })
 })
+
+describe('S3-compatible presets', () => {
+  const keys = { bucket: 'bkt', accessKeyId: 'AKIDPRESET', secretAccessKey: 'SECRETPRESET' }
+  const m = require('../index.js')
+
+  it('derive their endpoints from their options', () => {
+    const cases = [
+      [new m.R2Resource({ ...keys, accountId: 'acct123' }), 'r2', 'https://acct123.r2.cloudflarestorage.com'],
+      [new m.WasabiResource({ ...keys }), 'wasabi', 'https://s3.wasabisys.com'],
+      [new m.WasabiResource({ ...keys, region: 'eu-central-1' }), 'wasabi', 'https://s3.eu-central-1.wasabisys.com'],
+      [new m.DigitalOceanResource({ ...keys, region: 'nyc3' }), 'digitalocean', 'https://nyc3.digitaloceanspaces.com'],
+      [new m.GCSResource({ ...keys }), 'gcs', 'https://storage.googleapis.com'],
+      [new m.OCIResource({ ...keys, namespace: 'ns', region: 'us-ashburn-1' }), 'oci', 'https://ns.compat.objectstorage.us-ashburn-1.oci.customer-oci.com'],
+      [new m.TencentResource({ ...keys, region: 'ap-beijing' }), 'tencent', 'https://cos.ap-beijing.myqcloud.com'],
+      [new m.AliyunResource({ ...keys, region: 'cn-hangzhou' }), 'aliyun', 'https://s3.oss-cn-hangzhou.aliyuncs.com'],
+      [new m.ScalewayResource({ ...keys, region: 'fr-par' }), 'scaleway', 'https://s3.fr-par.scw.cloud'],
+      [new m.QingStorResource({ ...keys, region: 'pek3b' }), 'qingstor', 'https://s3.pek3b.qingstor.com'],
+      [new m.MinIOResource({ ...keys, endpoint: 'http://127.0.0.1:9000' }), 'minio', 'http://127.0.0.1:9000'],
+      [new m.SeaweedFSResource({ ...keys, endpoint: 'http://127.0.0.1:8333' }), 'seaweedfs', 'http://127.0.0.1:8333'],
+      [new m.CephResource({ ...keys, endpoint: 'http://127.0.0.1:7480' }), 'ceph', 'http://127.0.0.1:7480'],
+    ]
+    for (const [r, kind, endpoint] of cases) {
+      assert.equal(r.kind, kind)
+      assert.equal(r.endpoint, endpoint)
+      assert.ok(!JSON.stringify(r).includes('SECRETPRESET') && !JSON.stringify(r).includes('AKIDPRESET'))
+    }
+    assert.throws(() => new m.R2Resource({ ...keys }), /requires accountId or endpoint/)
+    assert.throws(() => new m.DigitalOceanResource({ ...keys, region: 'x@127.0.0.1:8080/#' }), /invalid region/)
+  })
+
+  it('mount and run like any bucket (MinIO preset at the local server)', async () => {
+    const minio = new m.MinIOResource({ bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, endpoint: s3.endpoint })
+    const ws = new Workspace({ '/m/': minio })
+    assert.equal((await ws.execute('cat /m/readme.txt')).stdoutText, 'hello\n')
+    assert.deepEqual(ws.mounts(), [{ prefix: '/m/', mode: 'read', kind: 'minio' }])
+    assert.throws(() => new Workspace({ '/x/': { not: 'a resource' } }), /mount \/x\/: expected a resource/)
+  })
+})

@@ -5,9 +5,11 @@
 
 mod errors;
 mod js_command;
+mod presets;
 mod resources;
 mod workspace;
 
 pub use js_command::*;
+pub use presets::*;
 pub use resources::*;
 pub use workspace::*;

@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use mirage_core::vfs::{path, MountMode as CoreMode, Resource};
+use mirage_core::vfs::{path, MountMode as CoreMode};
 use mirage_core::workspace::{ExecOptions, ExecSummary, Session as CoreSession, Workspace as CoreWorkspace, WorkspaceError, WorkspaceOptions as CoreOptions};
 use napi::bindgen_prelude::*;
 use napi::{JsValue, Status};
 use napi_derive::napi;
 
 use crate::errors::{fs_error, invalid_arg};
-use crate::resources::{AsCoreResource, BackblazeResource, DiskResource, RAMResource, S3Resource};
+use crate::presets::resource_from_js;
 
 /// How a mount may be used: `'read'` (the default), `'write'` or `'exec'`.
 #[napi(string_enum)]
@@ -188,22 +188,6 @@ pub struct FileStat {
     pub etag: Option<String>,
 }
 
-type AnyResource<'a> = Either4<
-    ClassInstance<'a, BackblazeResource>,
-    ClassInstance<'a, S3Resource>,
-    ClassInstance<'a, RAMResource>,
-    ClassInstance<'a, DiskResource>,
->;
-
-fn to_core(r: &AnyResource<'_>) -> Arc<dyn Resource> {
-    match r {
-        Either4::A(x) => x.core(),
-        Either4::B(x) => x.core(),
-        Either4::C(x) => x.core(),
-        Either4::D(x) => x.core(),
-    }
-}
-
 fn closed_error() -> Error {
     Error::new(Status::GenericFailure, "Workspace is closed")
 }
@@ -226,9 +210,9 @@ impl Workspace {
     /// `resources` maps mount prefixes (`'/bucket/'`) to resources.
     #[napi(
         constructor,
-        ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource>, options?: WorkspaceOptions"
+        ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions"
     )]
-    pub fn new(resources: HashMap<String, AnyResource<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
+    pub fn new(env: &Env, resources: HashMap<String, Unknown<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
         let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None, history_limit: None });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
@@ -237,10 +221,11 @@ impl Workspace {
             .map(|m| m.iter().map(|(k, v)| (path::normalize_prefix(k), core_mode(v))).collect())
             .unwrap_or_default();
         let mut mounts = Vec::new();
-        for (prefix, r) in &resources {
-            let norm = path::normalize_prefix(prefix);
+        for (prefix, r) in resources {
+            let norm = path::normalize_prefix(&prefix);
             let mode = overrides.get(&norm).copied().unwrap_or(default_mode);
-            mounts.push((prefix.clone(), to_core(r), mode));
+            let core = resource_from_js(env, r).map_err(|e| invalid_arg(format!("Workspace: mount {prefix}: {}", e.reason)))?;
+            mounts.push((prefix, core, mode));
         }
         for p in overrides.keys() {
             if !mounts.iter().any(|(m, _, _)| &path::normalize_prefix(m) == p) {
@@ -450,11 +435,12 @@ impl Workspace {
     // ------------------------------------------------------------ mounts at run time
 
     /// Mount a resource while the workspace runs (default mode `'read'`).
-    #[napi(ts_args_type = "prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource, mode?: MountMode")]
-    pub fn add_mount(&self, prefix: String, resource: AnyResource<'_>, mode: Option<MountMode>) -> Result<MountInfo> {
+    #[napi(ts_args_type = "prefix: string, resource: BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource, mode?: MountMode")]
+    pub fn add_mount(&self, env: &Env, prefix: String, resource: Unknown<'_>, mode: Option<MountMode>) -> Result<MountInfo> {
+        let core = resource_from_js(env, resource)?;
         let m = self
             .inner
-            .add_mount(&prefix, to_core(&resource), mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read))
+            .add_mount(&prefix, core, mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read))
             .map_err(ws_error)?;
         Ok(MountInfo { prefix: m.display_prefix(), mode: m.mode.as_str().into(), kind: m.resource.kind().into() })
     }

@@ -4,6 +4,7 @@ pub mod disk;
 pub mod error;
 pub mod mount;
 pub mod path;
+pub mod presets;
 pub mod ram;
 pub mod resource;
 pub mod s3;

@@ -1,0 +1,241 @@
+//! Presets for S3-compatible stores, with the reference's class names and option shapes:
+//! each is an `S3Resource` whose endpoint is derived from its options.
+
+use std::sync::Arc;
+
+use mirage_core::vfs::presets::{resolve, PresetInput};
+use mirage_core::vfs::s3::S3Resource as CoreS3;
+use mirage_core::vfs::Resource;
+use mirage_s3::{S3Client, S3Config as ClientConfig, Secret};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::errors::invalid_arg;
+use crate::resources::{AsCoreResource, ResourceSummary};
+
+pub(crate) struct Built {
+    inner: Arc<CoreS3>,
+    endpoint: String,
+    region: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    class: &str,
+    kind: &'static str,
+    bucket: &str,
+    access_key_id: &str,
+    secret: &str,
+    input: PresetInput,
+    timeout_ms: Option<u32>,
+    max_attempts: Option<u32>,
+) -> Result<Built> {
+    let p = resolve(kind, &input).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
+    let mut cfg = ClientConfig::new(p.endpoint.clone(), p.region.clone(), bucket, access_key_id, Secret::new(secret));
+    cfg.force_path_style = p.force_path_style;
+    cfg.timeout_ms = timeout_ms.map(u64::from);
+    if let Some(n) = max_attempts {
+        cfg.max_attempts = n;
+    }
+    let client = S3Client::new(cfg).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
+    let inner = CoreS3::new(client, None, kind).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
+    Ok(Built { inner: Arc::new(inner), endpoint: p.endpoint, region: p.region })
+}
+
+/// One preset class: its config interface, its class, and its glue.
+macro_rules! preset {
+    (
+        $(#[$doc:meta])* $class:ident, $js:literal, $config:ident, $js_config:literal, $kind:literal,
+        required { $($req:ident : $rty:ident),* $(,)? },
+        optional { $($opt:ident : $oty:ident),* $(,)? },
+        |$c:ident| $input:expr
+    ) => {
+        $(#[$doc])*
+        #[napi(object, js_name = $js_config)]
+        pub struct $config {
+            pub bucket: String,
+            pub access_key_id: String,
+            pub secret_access_key: String,
+            $(pub $req: $rty,)*
+            $(pub $opt: Option<$oty>,)*
+            /// Per-request timeout to response headers, in milliseconds (default 30000).
+            pub timeout_ms: Option<u32>,
+            /// Attempts per request, including the first (default 5).
+            pub max_attempts: Option<u32>,
+        }
+
+        $(#[$doc])*
+        #[napi(js_name = $js)]
+        pub struct $class {
+            built: Built,
+            bucket: String,
+        }
+
+        #[napi]
+        impl $class {
+            #[napi(constructor)]
+            pub fn new(config: $config) -> Result<Self> {
+                let $c = &config;
+                let input: PresetInput = $input;
+                let built = build(stringify!($class), $kind, &config.bucket, &config.access_key_id, &config.secret_access_key, input, config.timeout_ms, config.max_attempts)?;
+                Ok($class { built, bucket: config.bucket })
+            }
+
+            /// The endpoint requests go to.
+            #[napi(getter)]
+            pub fn endpoint(&self) -> String {
+                self.built.endpoint.clone()
+            }
+
+            #[napi(getter)]
+            pub fn kind(&self) -> String {
+                $kind.into()
+            }
+
+            #[napi(getter)]
+            pub fn bucket(&self) -> String {
+                self.bucket.clone()
+            }
+
+            /// The redacted view, for `JSON.stringify`: no key ID, no secret.
+            #[napi(js_name = "toJSON")]
+            pub fn to_json(&self) -> ResourceSummary {
+                ResourceSummary {
+                    kind: $kind.into(),
+                    bucket: Some(self.bucket.clone()),
+                    region: Some(self.built.region.clone()),
+                    endpoint: Some(self.built.endpoint.clone()),
+                    access_key_id: Some("<REDACTED>".into()),
+                    secret_access_key: Some("<REDACTED>".into()),
+                }
+            }
+        }
+
+        impl AsCoreResource for $class {
+            fn core(&self) -> Arc<dyn Resource> {
+                self.built.inner.clone()
+            }
+        }
+    };
+}
+
+preset!(
+    /// Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`.
+    R2Resource, "R2Resource", R2Config, "R2Config", "r2",
+    required {  },
+    optional { account_id: String, endpoint: String, region: String },
+    |c| PresetInput { account_id: c.account_id.clone(), endpoint: c.endpoint.clone(), region: c.region.clone(), ..Default::default() }
+);
+preset!(
+    /// Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region).
+    WasabiResource, "WasabiResource", WasabiConfig, "WasabiConfig", "wasabi",
+    required {  },
+    optional { region: String, endpoint: String },
+    |c| PresetInput { region: c.region.clone(), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// MinIO: the endpoint is required; path-style by default.
+    MinIOResource, "MinIOResource", MinIOConfig, "MinIOConfig", "minio",
+    required { endpoint: String },
+    optional { region: String, force_path_style: bool },
+    |c| PresetInput { endpoint: Some(c.endpoint.clone()), region: c.region.clone(), force_path_style: c.force_path_style, ..Default::default() }
+);
+preset!(
+    /// SeaweedFS: the endpoint is required; path-style by default.
+    SeaweedFSResource, "SeaweedFSResource", SeaweedFSConfig, "SeaweedFSConfig", "seaweedfs",
+    required { endpoint: String },
+    optional { region: String, force_path_style: bool },
+    |c| PresetInput { endpoint: Some(c.endpoint.clone()), region: c.region.clone(), force_path_style: c.force_path_style, ..Default::default() }
+);
+preset!(
+    /// Ceph RGW: the endpoint is required; path-style by default.
+    CephResource, "CephResource", CephConfig, "CephConfig", "ceph",
+    required { endpoint: String },
+    optional { region: String, force_path_style: bool },
+    |c| PresetInput { endpoint: Some(c.endpoint.clone()), region: c.region.clone(), force_path_style: c.force_path_style, ..Default::default() }
+);
+preset!(
+    /// DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`.
+    DigitalOceanResource, "DigitalOceanResource", DigitalOceanConfig, "DigitalOceanConfig", "digitalocean",
+    required { region: String },
+    optional { endpoint: String },
+    |c| PresetInput { region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`.
+    GCSResource, "GCSResource", GCSConfig, "GCSConfig", "gcs",
+    required {  },
+    optional { endpoint: String, region: String, force_path_style: bool },
+    |c| PresetInput { endpoint: c.endpoint.clone(), region: c.region.clone(), force_path_style: c.force_path_style, ..Default::default() }
+);
+preset!(
+    /// Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`.
+    OCIResource, "OCIResource", OCIConfig, "OCIConfig", "oci",
+    required { namespace: String, region: String },
+    optional { endpoint: String },
+    |c| PresetInput { namespace: Some(c.namespace.clone()), region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// Tencent COS: `https://cos.<region>.myqcloud.com`.
+    TencentResource, "TencentResource", TencentConfig, "TencentConfig", "tencent",
+    required { region: String },
+    optional { endpoint: String },
+    |c| PresetInput { region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`.
+    AliyunResource, "AliyunResource", AliyunConfig, "AliyunConfig", "aliyun",
+    required { region: String },
+    optional { endpoint: String },
+    |c| PresetInput { region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// Scaleway Object Storage: `https://s3.<region>.scw.cloud`.
+    ScalewayResource, "ScalewayResource", ScalewayConfig, "ScalewayConfig", "scaleway",
+    required { region: String },
+    optional { endpoint: String },
+    |c| PresetInput { region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+preset!(
+    /// QingStor: `https://s3.<region>.qingstor.com`.
+    QingStorResource, "QingStorResource", QingStorConfig, "QingStorConfig", "qingstor",
+    required { region: String },
+    optional { endpoint: String },
+    |c| PresetInput { region: Some(c.region.clone()), endpoint: c.endpoint.clone(), ..Default::default() }
+);
+
+/// The core resource behind any resource class, or an error naming what was passed.
+pub(crate) fn resource_from_js(env: &Env, value: Unknown) -> Result<Arc<dyn Resource>> {
+    use crate::resources::{BackblazeResource, DiskResource, RAMResource, S3Resource};
+    macro_rules! try_classes {
+        ($($t:ty),*) => {
+            $(
+                if let Ok(ci) = unsafe { ClassInstance::<$t>::from_napi_value(env.raw(), value.raw()) } {
+                    return Ok(ci.core());
+                }
+            )*
+        };
+    }
+    try_classes!(
+        BackblazeResource,
+        S3Resource,
+        RAMResource,
+        DiskResource,
+        R2Resource,
+        WasabiResource,
+        MinIOResource,
+        SeaweedFSResource,
+        CephResource,
+        DigitalOceanResource,
+        GCSResource,
+        OCIResource,
+        TencentResource,
+        AliyunResource,
+        ScalewayResource,
+        QingStorResource
+    );
+    Err(invalid_arg("expected a resource (BackblazeResource, S3Resource, RAMResource, DiskResource, R2Resource, ...)"))
+}
+
+/// The TypeScript union of every resource class.
+pub const RESOURCE_TS: &str = "BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource";
