@@ -209,6 +209,12 @@ export declare class Workspace {
    * `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
    */
   execute(command: string, options?: ExecuteOptions): Promise<ExecuteResult>
+  /**
+   * Like `execute`, but output arrives while the command runs, with back-pressure: a
+   * consumer that stops reading `stdout` pauses the command. `exitCode` settles at the end
+   * (it rejects only on misuse, like `execute`).
+   */
+  executeStream(command: string, options?: ExecuteOptions): { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array>; exitCode: Promise<number> }
   /** The default session's working directory. */
   get cwd(): string
   set cwd(cwd: string)

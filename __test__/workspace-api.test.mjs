@@ -167,3 +167,46 @@ describe('S3-compatible presets', () => {
     assert.throws(() => new Workspace({ '/x/': { not: 'a resource' } }), /mount \/x\/: expected a resource/)
   })
 })
+
+describe('executeStream', () => {
+  it('output arrives while the command runs; exitCode settles at the end', async () => {
+    const ws = new Workspace({ '/tmp/': new RAMResource() }, { mode: 'write' })
+    let release
+    const gate = new Promise((r) => (release = r))
+    ws.command('wait-for-test', async () => {
+      await gate
+      return { stdout: 'second\n' }
+    })
+    const s = ws.executeStream('echo first; wait-for-test; echo oops >&2; exit 4')
+    const reader = s.stdout.getReader()
+    const first = await reader.read()
+    assert.equal(Buffer.from(first.value).toString(), 'first\n')
+    const settled = await Promise.race([s.exitCode.then(() => 'settled'), new Promise((r) => setTimeout(() => r('running'), 100))])
+    assert.equal(settled, 'running', 'the first chunk came before the command ended')
+    release()
+    let rest = ''
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      rest += Buffer.from(value).toString()
+    }
+    assert.equal(rest, 'second\n')
+    let err = ''
+    for await (const c of s.stderr) err += Buffer.from(c).toString()
+    assert.equal(err, 'oops\n')
+    assert.equal(await s.exitCode, 4)
+  })
+
+  it('a consumer that stops reading stops the command (back-pressure, then a closed pipe)', async () => {
+    const ws = new Workspace({ '/tmp/': new RAMResource() })
+    const s = ws.executeStream('while true; do echo y; done')
+    let chunks = 0
+    for await (const _ of s.stdout) if (++chunks === 3) break
+    assert.equal(await s.exitCode, 141)
+  })
+
+  it('rejects like execute on misuse', async () => {
+    const ws = new Workspace({ '/tmp/': new RAMResource() })
+    await assert.rejects(ws.executeStream('echo', { sessionId: 'nope' }).exitCode, /unknown session/)
+  })
+})

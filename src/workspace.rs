@@ -1,11 +1,11 @@
 //! `Workspace`, `ExecuteResult`, `MountMode` and `ws.fs`, as in `@struktoai/mirage-node`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use mirage_core::vfs::{path, MountMode as CoreMode};
+use mirage_core::shell::io::Output;
 use mirage_core::workspace::{ExecOptions, ExecSummary, Session as CoreSession, Workspace as CoreWorkspace, WorkspaceError, WorkspaceOptions as CoreOptions};
 use napi::bindgen_prelude::*;
 use napi::{JsValue, Status};
@@ -247,11 +247,63 @@ impl Workspace {
     /// `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
     #[napi(ts_args_type = "command: string, options?: ExecuteOptions", ts_return_type = "Promise<ExecuteResult>")]
     pub fn execute<'env>(&self, env: &'env Env, command: String, options: Option<Object<'env>>) -> Result<PromiseRaw<'env, ExecuteResult>> {
+        let (opts, abort) = match self.prepare(env, options)? {
+            Ok(p) => p,
+            Err(e) => return env.spawn_future(async move { Err::<ExecuteResult, _>(e) }),
+        };
+        let inner = self.inner.clone();
+        env.spawn_future(async move {
+            let run = inner.execute(&command, opts);
+            tokio::select! {
+                r = run => {
+                    let out = r.map_err(ws_error)?;
+                    Ok(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats })
+                }
+                _ = abort.notified() => Err(abort_error()),
+            }
+        })
+    }
+
+    /// Like `execute`, but output arrives while the command runs, with back-pressure: a
+    /// consumer that stops reading `stdout` pauses the command. `exitCode` settles at the end
+    /// (it rejects only on misuse, like `execute`).
+    #[napi(
+        ts_args_type = "command: string, options?: ExecuteOptions",
+        ts_return_type = "{ stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array>; exitCode: Promise<number> }"
+    )]
+    pub fn execute_stream<'env>(&self, env: &'env Env, command: String, options: Option<Object<'env>>) -> Result<Object<'env>> {
+        let prepared = self.prepare(env, options)?;
+        // Stdout is paced by its reader; stderr is usually small, so it may run ahead.
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Bytes>(8);
+        let (err_tx, err_rx) = tokio::sync::mpsc::channel::<Bytes>(1024);
+        let to_stream = |rx: tokio::sync::mpsc::Receiver<Bytes>| {
+            Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok::<Vec<u8>, Error>(b.to_vec()), rx)) }))
+        };
+        let stdout = ReadableStream::create_with_stream_bytes(env, to_stream(out_rx))?;
+        let stderr = ReadableStream::create_with_stream_bytes(env, to_stream(err_rx))?;
+        let inner = self.inner.clone();
+        let exit = env.spawn_future(async move {
+            let (opts, abort) = prepared?;
+            let run = inner.execute_to(&command, opts, Output::Pipe(out_tx), Output::Pipe(err_tx));
+            tokio::select! {
+                r = run => Ok(r.map_err(ws_error)?.0),
+                _ = abort.notified() => Err(abort_error()),
+            }
+        })?;
+        let mut obj = Object::new(env)?;
+        obj.set_named_property("stdout", stdout)?;
+        obj.set_named_property("stderr", stderr)?;
+        obj.set_named_property("exitCode", exit)?;
+        Ok(obj)
+    }
+
+    /// Read the execute options: the core options and what an abort signal will notify.
+    /// The inner `Err` is a rejection (closed workspace, unknown session, aborted signal).
+    fn prepare(&self, env: &Env, options: Option<Object>) -> Result<std::result::Result<(ExecOptions, Arc<tokio::sync::Notify>), Error>> {
         if self.inner.is_closed() {
-            return env.spawn_future(async { Err::<ExecuteResult, _>(closed_error()) });
+            return Ok(Err(closed_error()));
         }
         let mut opts = ExecOptions::default();
-        let cancelled = Arc::new(AtomicBool::new(false));
         let notify = Arc::new(tokio::sync::Notify::new());
         if let Some(o) = options {
             if o.has_named_property("stdin")? {
@@ -271,17 +323,16 @@ impl Workspace {
             opts.no_history = o.get::<bool>("noHistory")?.unwrap_or(false);
             if let Some(id) = &opts.session_id {
                 if let Err(e) = self.inner.session(id) {
-                    return env.spawn_future(async move { Err::<ExecuteResult, _>(ws_error(e)) });
+                    return Ok(Err(ws_error(e)));
                 }
             }
             if let Some(signal) = o.get::<Object>("signal")? {
                 if signal.get::<bool>("aborted")?.unwrap_or(false) {
-                    return env.spawn_future(async { Err::<ExecuteResult, _>(abort_error()) });
+                    return Ok(Err(abort_error()));
                 }
-                let flag = cancelled.clone();
                 let n = notify.clone();
                 let listener = env.create_function_from_closure("onabort", move |_ctx| {
-                    flag.store(true, Ordering::SeqCst);
+                    // notify_one keeps the wake-up even if the command has not started waiting.
                     n.notify_one();
                     Ok(())
                 })?;
@@ -289,17 +340,7 @@ impl Workspace {
                 add.apply(signal, FnArgs::from(("abort".to_string(), listener)))?;
             }
         }
-        let inner = self.inner.clone();
-        env.spawn_future(async move {
-            let run = inner.execute(&command, opts);
-            tokio::select! {
-                r = run => {
-                    let out = r.map_err(ws_error)?;
-                    Ok(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats })
-                }
-                _ = notify.notified() => Err(abort_error()),
-            }
-        })
+        Ok(Ok((opts, notify)))
     }
 
     /// The default session's working directory.

@@ -366,21 +366,34 @@ impl Workspace {
     /// Run a command line as `bash -c` would. Never fails for a failing command: the
     /// status and stderr say what went wrong.
     pub async fn execute(&self, command: &str, opts: ExecOptions) -> Result<ExecOutput, WorkspaceError> {
+        let out_cap = Capture::new(self.options.max_output_bytes);
+        let err_cap = Capture::new(self.options.max_output_bytes);
+        let (status, stats) = self.execute_to(command, opts, Output::Capture(out_cap.clone()), Output::Capture(err_cap.clone())).await?;
+        let mut stderr = err_cap.take();
+        if out_cap.truncated() {
+            stderr.extend_from_slice(
+                format!("mirage: output truncated at {} bytes (narrow the command, e.g. with head or grep)\n", self.options.max_output_bytes).as_bytes(),
+            );
+        }
+        Ok(ExecOutput { stdout: out_cap.take(), stderr, exit_code: status, stats })
+    }
+
+    /// Run a command line with its stdout and stderr going to the given streams (for
+    /// streamed output: a pipe whose reader sets the pace).
+    pub async fn execute_to(&self, command: &str, opts: ExecOptions, stdout: Output, stderr: Output) -> Result<(i32, ExecSummary), WorkspaceError> {
         if self.is_closed() {
             return Err(WorkspaceError::Closed);
         }
         let session = self.session(opts.session_id.as_deref().unwrap_or(DEFAULT_SESSION))?;
         let started_at = SystemTime::now();
         let started = Instant::now();
-        let out_cap = Capture::new(self.options.max_output_bytes);
-        let err_cap = Capture::new(self.options.max_output_bytes);
         let io = Io {
             stdin: io::shared(match opts.stdin {
                 Some(b) => Input::Bytes(b),
                 None => Input::Empty,
             }),
-            stdout: Output::Capture(out_cap.clone()),
-            stderr: Output::Capture(err_cap.clone()),
+            stdout,
+            stderr,
         };
         let forked = opts.cwd.is_some() || opts.env.is_some();
         let run = async {
@@ -417,12 +430,6 @@ impl Workspace {
             }
         };
         drop(io);
-        let mut stderr = err_cap.take();
-        if out_cap.truncated() {
-            stderr.extend_from_slice(
-                format!("mirage: output truncated at {} bytes (narrow the command, e.g. with head or grep)\n", self.options.max_output_bytes).as_bytes(),
-            );
-        }
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         if !opts.no_history {
             self.remember(HistoryEntry {
@@ -433,7 +440,7 @@ impl Workspace {
                 duration_ms,
             });
         }
-        Ok(ExecOutput { stdout: out_cap.take(), stderr, exit_code: status, stats: ExecSummary::from(&counters, duration_ms) })
+        Ok((status, ExecSummary::from(&counters, duration_ms)))
     }
 
     /// A text block for a model's system prompt: each mount, its kind and mode, and advice.
