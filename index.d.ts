@@ -45,6 +45,15 @@ export declare class CephResource {
   toJSON(): ResourceSummary
 }
 
+/** A cap on one command's output and time on one mount. */
+export declare class CommandSafeguard {
+  constructor(options?: CommandSafeguardOptions | undefined | null)
+  get maxBytes(): number | undefined
+  get maxLines(): number | undefined
+  get timeoutSeconds(): number | undefined
+  get onExceed(): 'truncate' | 'error'
+}
+
 /** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
 export declare class DigitalOceanResource {
   constructor(config: DigitalOceanConfig)
@@ -326,6 +335,18 @@ export interface CommandOutput {
   stderr?: string | Uint8Array
   /** Default 0. */
   exitCode?: number
+}
+
+/** Options of `new CommandSafeguard(...)`. */
+export interface CommandSafeguardOptions {
+  /** Most bytes of output. */
+  maxBytes?: number
+  /** Most lines of output. */
+  maxLines?: number
+  /** Stop the command (and its requests) after this many seconds; exit 124. */
+  timeoutSeconds?: number
+  /** `'truncate'` (default: cut the output, add a notice on stderr) or `'error'` (no output, exit 1). */
+  onExceed?: 'truncate' | 'error'
 }
 
 /** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
@@ -610,4 +631,9 @@ export interface WorkspaceOptions {
   maxOutputBytes?: number
   /** Commands kept in `ws.history` (default 100). */
   historyLimit?: number
+  /**
+   * Output caps and timeouts per mount prefix and command:
+   * `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
+   */
+  commandSafeguards?: Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>
 }

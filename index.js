@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.AliyunResource = nativeBinding.AliyunResource
 module.exports.BackblazeResource = nativeBinding.BackblazeResource
 module.exports.CephResource = nativeBinding.CephResource
+module.exports.CommandSafeguard = nativeBinding.CommandSafeguard
 module.exports.DigitalOceanResource = nativeBinding.DigitalOceanResource
 module.exports.DiskResource = nativeBinding.DiskResource
 module.exports.ExecuteResult = nativeBinding.ExecuteResult

@@ -210,3 +210,54 @@ describe('executeStream', () => {
     await assert.rejects(ws.executeStream('echo', { sessionId: 'nope' }).exitCode, /unknown session/)
   })
 })
+
+describe('command safeguards', () => {
+  const { CommandSafeguard } = require('../index.js')
+  const lines = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'
+
+  async function ramWith(safeguards) {
+    const ws = new Workspace({ '/data/': new RAMResource() }, { mode: 'write', commandSafeguards: safeguards })
+    await ws.fs.writeFile('/data/ten.txt', lines)
+    return ws
+  }
+
+  it('by default GNU output is complete', async () => {
+    const ws = await ramWith(undefined)
+    assert.equal((await ws.execute('cat /data/ten.txt')).stdoutText, lines)
+  })
+
+  it('maxLines truncates with a notice on stderr; the pipe downstream still works', async () => {
+    const ws = await ramWith({ '/data/': { cat: new CommandSafeguard({ maxLines: 3 }) } })
+    const r = await ws.execute('cat /data/ten.txt')
+    assert.equal(r.stdoutText, 'line 1\nline 2\nline 3\n')
+    assert.equal(r.exitCode, 0)
+    assert.match(r.stderrText, /^mirage: output of cat truncated at the safeguard of 3 lines for \/data\/; narrow with grep/)
+    assert.equal((await ws.execute('cat /data/ten.txt | wc -l')).stdoutText, '3\n')
+    assert.equal((await ws.execute('head -n 5 /data/ten.txt | wc -l')).stdoutText, '5\n', 'other commands are not capped')
+  })
+
+  it("onExceed: 'error' fails the command with no output; under the cap everything passes", async () => {
+    const ws = await ramWith({ '/data/': { cat: { maxBytes: 20, onExceed: 'error' } } })
+    const r = await ws.execute('cat /data/ten.txt')
+    assert.equal(r.stdoutText, '')
+    assert.equal(r.exitCode, 1)
+    assert.equal(r.stderrText, 'cat: output exceeds the safeguard of 20 bytes for /data/\n')
+    await ws.fs.writeFile('/data/small.txt', 'tiny\n')
+    assert.equal((await ws.execute('cat /data/small.txt')).stdoutText, 'tiny\n')
+  })
+
+  it('timeoutSeconds stops the command with exit 124', async () => {
+    const ws = new Workspace({ '/data/': new RAMResource() }, { commandSafeguards: { '/data/': { slow: new CommandSafeguard({ timeoutSeconds: 0.2 }) } } })
+    ws.command('slow', () => new Promise((r) => setTimeout(() => r({ stdout: 'late\n' }), 2000)))
+    const t0 = Date.now()
+    const r = await ws.execute('cd /data && slow')
+    assert.equal(r.exitCode, 124)
+    assert.equal(r.stderrText, 'slow: timed out after 0.2s\n')
+    assert.ok(Date.now() - t0 < 1500, 'returned at the deadline')
+  })
+
+  it('an unknown mount prefix or a bad option throws', () => {
+    assert.throws(() => new Workspace({ '/data/': new RAMResource() }, { commandSafeguards: { '/nope/': { cat: {} } } }), /nothing is mounted at \/nope\//)
+    assert.throws(() => new CommandSafeguard({ onExceed: 'explode' }), /onExceed must be/)
+  })
+})

@@ -46,6 +46,90 @@ pub struct WorkspaceOptions {
     pub max_output_bytes: Option<u32>,
     /// Commands kept in `ws.history` (default 100).
     pub history_limit: Option<u32>,
+    /// Output caps and timeouts per mount prefix and command:
+    /// `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
+    #[napi(ts_type = "Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>")]
+    pub command_safeguards: Option<HashMap<String, HashMap<String, CommandSafeguardOptions>>>,
+}
+
+/// Options of `new CommandSafeguard(...)`.
+#[napi(object)]
+#[derive(Clone)]
+pub struct CommandSafeguardOptions {
+    /// Most bytes of output.
+    pub max_bytes: Option<f64>,
+    /// Most lines of output.
+    pub max_lines: Option<f64>,
+    /// Stop the command (and its requests) after this many seconds; exit 124.
+    pub timeout_seconds: Option<f64>,
+    /// `'truncate'` (default: cut the output, add a notice on stderr) or `'error'` (no output, exit 1).
+    #[napi(ts_type = "'truncate' | 'error'")]
+    pub on_exceed: Option<String>,
+}
+
+/// A cap on one command's output and time on one mount.
+#[napi]
+pub struct CommandSafeguard {
+    opts: CommandSafeguardOptions,
+}
+
+#[napi]
+impl CommandSafeguard {
+    #[napi(constructor)]
+    pub fn new(options: Option<CommandSafeguardOptions>) -> Result<Self> {
+        let opts = options.unwrap_or(CommandSafeguardOptions { max_bytes: None, max_lines: None, timeout_seconds: None, on_exceed: None });
+        to_core_safeguard(&opts)?;
+        Ok(CommandSafeguard { opts })
+    }
+
+    #[napi(getter, ts_return_type = "number | undefined")]
+    pub fn max_bytes(&self) -> Either<f64, ()> {
+        // undefined, not null, so the instance reads back as its own options object
+        self.opts.max_bytes.map(Either::A).unwrap_or(Either::B(()))
+    }
+
+    #[napi(getter, ts_return_type = "number | undefined")]
+    pub fn max_lines(&self) -> Either<f64, ()> {
+        // undefined, not null, so the instance reads back as its own options object
+        self.opts.max_lines.map(Either::A).unwrap_or(Either::B(()))
+    }
+
+    #[napi(getter, ts_return_type = "number | undefined")]
+    pub fn timeout_seconds(&self) -> Either<f64, ()> {
+        // undefined, not null, so the instance reads back as its own options object
+        self.opts.timeout_seconds.map(Either::A).unwrap_or(Either::B(()))
+    }
+
+    #[napi(getter, ts_return_type = "'truncate' | 'error'")]
+    pub fn on_exceed(&self) -> String {
+        self.opts.on_exceed.clone().unwrap_or_else(|| "truncate".into())
+    }
+}
+
+fn to_core_safeguard(o: &CommandSafeguardOptions) -> Result<mirage_core::shell::exec::Safeguard> {
+    let count = |v: Option<f64>, what: &str| -> Result<Option<u64>> {
+        match v {
+            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n as u64)),
+            Some(_) => Err(invalid_arg(format!("CommandSafeguard: {what} must be a non-negative number"))),
+            None => Ok(None),
+        }
+    };
+    let on_exceed_error = match o.on_exceed.as_deref() {
+        None | Some("truncate") => false,
+        Some("error") => true,
+        Some(other) => return Err(invalid_arg(format!("CommandSafeguard: onExceed must be 'truncate' or 'error', not '{other}'"))),
+    };
+    let timeout = match o.timeout_seconds {
+        Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(_) => return Err(invalid_arg("CommandSafeguard: timeoutSeconds must be a positive number")),
+        None => None,
+    };
+    Ok(mirage_core::shell::exec::Safeguard {
+        max_bytes: count(o.max_bytes, "maxBytes")?,
+        max_lines: count(o.max_lines, "maxLines")?,
+        timeout,
+        on_exceed_error,
+    })
 }
 
 /// Options of `ws.execute(command, options)`.
@@ -213,7 +297,13 @@ impl Workspace {
         ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions"
     )]
     pub fn new(env: &Env, resources: HashMap<String, Unknown<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
-        let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None, history_limit: None });
+        let options = options.unwrap_or(WorkspaceOptions {
+            mode: None,
+            mode_overrides: None,
+            max_output_bytes: None,
+            history_limit: None,
+            command_safeguards: None,
+        });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
             .mode_overrides
@@ -238,6 +328,12 @@ impl Workspace {
         }
         if let Some(n) = options.history_limit {
             core_opts.history_limit = n as usize;
+        }
+        for (prefix, per_command) in options.command_safeguards.iter().flatten() {
+            let entry = core_opts.safeguards.entry(path::normalize_prefix(prefix)).or_default();
+            for (name, g) in per_command {
+                entry.insert(name.clone(), to_core_safeguard(g)?);
+            }
         }
         let inner = CoreWorkspace::new(mounts, core_opts).map_err(ws_error)?;
         Ok(Workspace { inner: Arc::new(inner) })

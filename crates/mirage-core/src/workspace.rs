@@ -25,11 +25,13 @@ pub struct WorkspaceOptions {
     pub max_output_bytes: usize,
     /// Entries kept in the history (oldest dropped first).
     pub history_limit: usize,
+    /// Per-mount, per-command output caps and timeouts. None by default: GNU's full output.
+    pub safeguards: crate::shell::exec::Safeguards,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100 }
+        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default() }
     }
 }
 
@@ -169,6 +171,11 @@ impl Workspace {
             }
             table.add(Mount { prefix: p, resource, mode });
         }
+        for prefix in options.safeguards.keys() {
+            if table.get(prefix).is_none() {
+                return Err(WorkspaceError::InvalidMount(format!("commandSafeguards: nothing is mounted at {prefix}/")));
+            }
+        }
         let ws = Workspace {
             vfs: Arc::new(Vfs::new(table)),
             registry: Arc::new(Registry::builtin()),
@@ -245,7 +252,8 @@ impl Workspace {
             Some(a) => Arc::new(self.vfs.restricted(a.clone())),
             None => self.vfs.clone(),
         };
-        let shell = Shell::new(vfs, self.registry.clone(), "/".into(), &HashMap::new());
+        let mut shell = Shell::new(vfs, self.registry.clone(), "/".into(), &HashMap::new());
+        shell.safeguards = Arc::new(self.options.safeguards.clone());
         let snapshot = Mutex::new((shell.cwd.clone(), shell.exported_env()));
         let s = Arc::new(Session { id: id.to_string(), allowed_mounts: allowed, shell: tokio::sync::Mutex::new(shell), snapshot });
         sessions.insert(id.to_string(), s.clone());

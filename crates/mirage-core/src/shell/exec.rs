@@ -45,6 +45,19 @@ pub struct Var {
     pub readonly: bool,
 }
 
+/// Caps on one command's output and time, per mount (`commandSafeguards`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Safeguard {
+    pub max_bytes: Option<u64>,
+    pub max_lines: Option<u64>,
+    pub timeout: Option<std::time::Duration>,
+    /// Fail the command (exit 1, no output) instead of truncating.
+    pub on_exceed_error: bool,
+}
+
+/// Mount prefix (normalised, `/bucket`) -> command name -> safeguard.
+pub type Safeguards = HashMap<String, HashMap<String, Safeguard>>;
+
 /// Bounds that keep one command from exhausting the process.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -91,6 +104,7 @@ pub struct Shell {
     pub(crate) function_depth: usize,
     /// `/dev/fd/N` files made by `<(...)` for the command being run; removed after it.
     pub(crate) temp_paths: Vec<String>,
+    pub safeguards: Arc<Safeguards>,
 }
 
 impl Shell {
@@ -112,6 +126,7 @@ impl Shell {
             line: 1,
             function_depth: 0,
             temp_paths: Vec::new(),
+            safeguards: Arc::new(Safeguards::new()),
         };
         for (k, v) in env {
             sh.vars.insert(k.clone(), Var { value: Value::Str(v.clone()), exported: true, readonly: false });
@@ -733,23 +748,80 @@ impl Shell {
                 env.insert(a.name.clone(), s);
             }
         }
+        let guard = self.safeguard_for(name, &argv[1..]);
+        let limiter = guard.as_ref().and_then(|(_, g)| {
+            (g.max_bytes.is_some() || g.max_lines.is_some()).then(|| io::Limiter::new(io.stdout.clone(), g.max_bytes, g.max_lines, g.on_exceed_error))
+        });
         let ctx = Ctx {
             name: name.to_string(),
             args: argv[1..].to_vec(),
             stdin: io.stdin.clone(),
-            stdout: io.stdout.clone(),
+            stdout: match &limiter {
+                Some(l) => Output::Limited(l.clone()),
+                None => io.stdout.clone(),
+            },
             stderr: io.stderr.clone(),
             vfs: self.vfs.clone(),
             cwd: self.cwd.clone(),
             env: Arc::new(env),
             registry: self.registry.clone(),
         };
-        let status = command.run(ctx).await;
+        let timeout = guard.as_ref().and_then(|(_, g)| g.timeout);
+        let mut status = match timeout {
+            Some(t) => match tokio::time::timeout(t, command.run(ctx)).await {
+                Ok(s) => s,
+                Err(_) => {
+                    // Dropping the command's future stops its requests too.
+                    let _ = io.stderr.write_str(&format!("{name}: timed out after {}s\n", fmt_secs(t))).await;
+                    return Ok(124);
+                }
+            },
+            None => command.run(ctx).await,
+        };
+        if let (Some(l), Some((prefix, g))) = (&limiter, &guard) {
+            let cap = match (g.max_lines, g.max_bytes) {
+                (Some(n), None) => format!("{n} lines"),
+                (None, Some(b)) => format!("{b} bytes"),
+                (Some(n), Some(b)) => format!("{n} lines / {b} bytes"),
+                (None, None) => String::new(),
+            };
+            if l.exceeded() {
+                if g.on_exceed_error {
+                    let _ = io.stderr.write_str(&format!("{name}: output exceeds the safeguard of {cap} for {prefix}/\n")).await;
+                    return Ok(1);
+                }
+                let _ = io
+                    .stderr
+                    .write_str(&format!(
+                        "mirage: output of {name} truncated at the safeguard of {cap} for {prefix}/; narrow with grep, or read more with head -n / tail -n / a more specific path\n"
+                    ))
+                    .await;
+                if status == crate::commands::EXIT_PIPE && !io.stdout.is_closed() {
+                    status = 0;
+                }
+            } else if l.release().await.is_err() {
+                status = crate::commands::EXIT_PIPE;
+            }
+        }
         if status == crate::commands::EXIT_PIPE && io.stdout.is_closed() {
             // SIGPIPE ends the whole shell process this command runs in (a pipeline stage).
             return Err(Ctl::Exit(status));
         }
         Ok(status)
+    }
+
+    /// The safeguard for a command: by the mount of its first path operand, else of the cwd.
+    fn safeguard_for(&self, name: &str, args: &[String]) -> Option<(String, Safeguard)> {
+        if self.safeguards.is_empty() {
+            return None;
+        }
+        let mount = args
+            .iter()
+            .filter(|a| !a.starts_with('-'))
+            .find_map(|a| self.vfs.mount_of(&path::normalize(&self.cwd, a)))
+            .or_else(|| self.vfs.mount_of(&self.cwd))?;
+        let g = self.safeguards.get(&mount.prefix)?.get(name)?;
+        Some((mount.prefix.clone(), g.clone()))
     }
 
     async fn call_function(&mut self, name: &str, body: Arc<Command>, argv: &[String], assigns: &[Assign], values: Vec<Value>, io: &Io) -> R {
@@ -998,3 +1070,12 @@ fn words_have_substitution(assigns: &[Assign]) -> bool {
     })
 }
 
+
+fn fmt_secs(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{}", s as u64)
+    } else {
+        format!("{s}")
+    }
+}

@@ -64,6 +64,94 @@ pub enum Output {
     Pipe(mpsc::Sender<Bytes>),
     Capture(Arc<Capture>),
     Null,
+    /// Output under a command safeguard (a byte or line cap).
+    Limited(Arc<Limiter>),
+}
+
+/// Caps a command's output at some bytes or lines. Truncating passes output through until
+/// the cap; erroring holds it back until the command ends, so nothing leaks if it exceeds.
+pub struct Limiter {
+    inner: Output,
+    max_bytes: Option<u64>,
+    max_lines: Option<u64>,
+    state: Mutex<LimitState>,
+}
+
+#[derive(Default)]
+struct LimitState {
+    bytes: u64,
+    lines: u64,
+    exceeded: bool,
+    held: Option<Vec<u8>>,
+}
+
+impl Limiter {
+    pub fn new(inner: Output, max_bytes: Option<u64>, max_lines: Option<u64>, hold: bool) -> Arc<Limiter> {
+        Arc::new(Limiter { inner, max_bytes, max_lines, state: Mutex::new(LimitState { held: hold.then(Vec::new), ..Default::default() }) })
+    }
+
+    pub fn exceeded(&self) -> bool {
+        self.state.lock().unwrap().exceeded
+    }
+
+    /// Send what was held back (erroring mode, cap not reached).
+    pub async fn release(&self) -> Result<(), BrokenPipe> {
+        let held = self.state.lock().unwrap().held.take();
+        match held {
+            Some(h) => self.inner.write(h).await,
+            None => Ok(()),
+        }
+    }
+
+    /// How much of `data` fits under the caps; records it.
+    fn admit(&self, data: &[u8]) -> (usize, bool) {
+        let mut st = self.state.lock().unwrap();
+        if st.exceeded {
+            return (0, true);
+        }
+        let mut n = data.len();
+        if let Some(max) = self.max_bytes {
+            let room = max.saturating_sub(st.bytes) as usize;
+            if n > room {
+                n = room;
+                st.exceeded = true;
+            }
+        }
+        if let Some(max) = self.max_lines {
+            if st.lines >= max && n > 0 {
+                n = 0;
+                st.exceeded = true;
+            } else {
+                let mut lines = st.lines;
+                for (i, b) in data[..n].iter().enumerate() {
+                    if *b == b'\n' {
+                        lines += 1;
+                        if lines == max {
+                            if i + 1 < n {
+                                n = i + 1;
+                                st.exceeded = true;
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        st.bytes += n as u64;
+        st.lines += data[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        let exceeded = st.exceeded;
+        if st.held.is_some() {
+            if exceeded {
+                st.held = None;
+                return (0, true);
+            }
+            if let Some(h) = st.held.as_mut() {
+                h.extend_from_slice(&data[..n]);
+            }
+            return (0, false);
+        }
+        (n, exceeded)
+    }
 }
 
 impl Output {
@@ -76,6 +164,17 @@ impl Output {
             Output::Pipe(tx) => tx.send(data).await.map_err(|_| BrokenPipe),
             Output::Capture(c) => c.push(&data),
             Output::Null => Ok(()),
+            Output::Limited(l) => {
+                let (n, exceeded) = l.admit(&data);
+                if n > 0 {
+                    Box::pin(l.inner.write(data.slice(..n))).await?;
+                }
+                if exceeded {
+                    Err(BrokenPipe)
+                } else {
+                    Ok(())
+                }
+            }
         }
     }
 
@@ -86,6 +185,7 @@ impl Output {
             Output::Pipe(tx) => tx.is_closed(),
             Output::Capture(c) => c.truncated(),
             Output::Null => false,
+            Output::Limited(l) => l.exceeded() || l.inner.is_closed(),
         }
     }
 
