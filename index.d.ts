@@ -214,6 +214,16 @@ export declare class Workspace {
   /** `resources` maps mount prefixes (`'/bucket/'`) to resources. */
   constructor(resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions)
   /**
+   * Write the workspace state (mounts, sessions' cwd and variables, in-memory files) as a
+   * tar at a local path; resolves to its size in bytes. Credentials are never written.
+   */
+  snapshot(target: string): Promise<number>
+  /**
+   * Rebuild a workspace from a snapshot (a file path or its bytes). Remote mounts must be
+   * passed again in `overrides` (snapshots hold no credentials); others may be replaced.
+   */
+  static load(source: string | Uint8Array, options?: WorkspaceOptions, overrides?: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>): Promise<Workspace>
+  /**
    * Run a command line as `bash -c` would. Resolves for failing commands too (see
    * `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
    */

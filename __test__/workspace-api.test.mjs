@@ -261,3 +261,39 @@ describe('command safeguards', () => {
     assert.throws(() => new CommandSafeguard({ onExceed: 'explode' }), /onExceed must be/)
   })
 })
+
+describe('snapshots', () => {
+  it('snapshot writes a tar; load restores RAM files, sessions and modes, and asks for remote mounts again', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'mirage-snap-'))
+    try {
+      const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { modeOverrides: { '/tmp/': 'write' } })
+      await ws.execute('mkdir /tmp/d 2>/dev/null; echo hello > /tmp/a.txt; cd /bucket/logs; export TEAM=blue')
+      await ws.fs.mkdir('/tmp/d').catch(() => {})
+      await ws.fs.writeFile('/tmp/d/b.txt', 'inner\n')
+      ws.createSession('agent', { allowedMounts: ['/tmp/'] })
+      await ws.execute('cd /tmp/d', { sessionId: 'agent' })
+      const file = join(dir, 'ws.tar')
+      const size = await ws.snapshot(file)
+      assert.equal(size, readFileSync(file).length)
+      assert.ok(!readFileSync(file).toString('latin1').includes(s3.secretAccessKey), 'no secret in the snapshot')
+      assert.ok(!readFileSync(file).toString('latin1').includes(s3.accessKeyId), 'no key id in the snapshot')
+
+      await assert.rejects(Workspace.load(file), /pass them again in overrides: \/bucket\//)
+
+      const back = await Workspace.load(file, {}, { '/bucket/': bucket() })
+      assert.equal((await back.execute('cat /tmp/a.txt /tmp/d/b.txt')).stdoutText, 'hello\ninner\n')
+      assert.equal((await back.execute('pwd; echo $TEAM')).stdoutText, '/bucket/logs\nblue\n')
+      assert.equal((await back.execute('pwd', { sessionId: 'agent' })).stdoutText, '/tmp/d\n')
+      assert.equal((await back.execute('cat /bucket/readme.txt', { sessionId: 'agent' })).exitCode, 1, 'allowedMounts survive')
+      assert.deepEqual(back.mounts(), ws.mounts())
+      const fromBytes = await Workspace.load(readFileSync(file), {}, { '/bucket/': bucket() })
+      assert.equal((await fromBytes.execute('cat /tmp/a.txt')).stdoutText, 'hello\n')
+      await assert.rejects(Workspace.load(new Uint8Array([1, 2, 3])), /not a workspace snapshot/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -52,6 +52,23 @@ pub struct WorkspaceOptions {
     pub command_safeguards: Option<HashMap<String, HashMap<String, CommandSafeguardOptions>>>,
 }
 
+fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
+    let mut core_opts = CoreOptions::default();
+    if let Some(n) = options.max_output_bytes {
+        core_opts.max_output_bytes = n as usize;
+    }
+    if let Some(n) = options.history_limit {
+        core_opts.history_limit = n as usize;
+    }
+    for (prefix, per_command) in options.command_safeguards.iter().flatten() {
+        let entry = core_opts.safeguards.entry(path::normalize_prefix(prefix)).or_default();
+        for (name, g) in per_command {
+            entry.insert(name.clone(), to_core_safeguard(g)?);
+        }
+    }
+    Ok(core_opts)
+}
+
 /// Options of `new CommandSafeguard(...)`.
 #[napi(object)]
 #[derive(Clone)]
@@ -322,21 +339,54 @@ impl Workspace {
                 return Err(invalid_arg(format!("modeOverrides: no mount at {p}/")));
             }
         }
-        let mut core_opts = CoreOptions::default();
-        if let Some(n) = options.max_output_bytes {
-            core_opts.max_output_bytes = n as usize;
-        }
-        if let Some(n) = options.history_limit {
-            core_opts.history_limit = n as usize;
-        }
-        for (prefix, per_command) in options.command_safeguards.iter().flatten() {
-            let entry = core_opts.safeguards.entry(path::normalize_prefix(prefix)).or_default();
-            for (name, g) in per_command {
-                entry.insert(name.clone(), to_core_safeguard(g)?);
-            }
-        }
-        let inner = CoreWorkspace::new(mounts, core_opts).map_err(ws_error)?;
+        let inner = CoreWorkspace::new(mounts, core_options(&options)?).map_err(ws_error)?;
         Ok(Workspace { inner: Arc::new(inner) })
+    }
+
+    /// Write the workspace state (mounts, sessions' cwd and variables, in-memory files) as a
+    /// tar at a local path; resolves to its size in bytes. Credentials are never written.
+    #[napi]
+    pub async fn snapshot(&self, target: String) -> Result<f64> {
+        let bytes = self.inner.snapshot().map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+        tokio::fs::write(&target, &bytes).await.map_err(|e| Error::new(Status::GenericFailure, format!("snapshot: {target}: {e}")))?;
+        Ok(bytes.len() as f64)
+    }
+
+    /// Rebuild a workspace from a snapshot (a file path or its bytes). Remote mounts must be
+    /// passed again in `overrides` (snapshots hold no credentials); others may be replaced.
+    #[napi(
+        ts_args_type = "source: string | Uint8Array, options?: WorkspaceOptions, overrides?: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>",
+        ts_return_type = "Promise<Workspace>"
+    )]
+    pub fn load<'env>(
+        env: &'env Env,
+        source: Either<String, Uint8Array>,
+        options: Option<WorkspaceOptions>,
+        overrides: Option<HashMap<String, Unknown<'env>>>,
+    ) -> Result<PromiseRaw<'env, Workspace>> {
+        let mut resources = HashMap::new();
+        for (prefix, r) in overrides.into_iter().flatten() {
+            let core = resource_from_js(env, r).map_err(|e| invalid_arg(format!("Workspace.load: override {prefix}: {}", e.reason)))?;
+            resources.insert(prefix, core);
+        }
+        let core_opts = match &options {
+            Some(o) => core_options(o)?,
+            None => CoreOptions::default(),
+        };
+        let source = match source {
+            Either::A(path) => Either::A(path),
+            Either::B(bytes) => Either::B(bytes.to_vec()),
+        };
+        env.spawn_future(async move {
+            let bytes = match source {
+                Either::A(path) => tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| Error::new(Status::GenericFailure, format!("Workspace.load: {path}: {e}")))?,
+                Either::B(b) => b,
+            };
+            let ws = CoreWorkspace::load(&bytes, core_opts, resources).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+            Ok(Workspace { inner: Arc::new(ws) })
+        })
     }
 
     /// Run a command line as `bash -c` would. Resolves for failing commands too (see

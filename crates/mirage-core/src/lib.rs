@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod shell;
+pub mod snapshot;
 pub mod stats;
 pub mod vfs;
 pub mod workspace;

@@ -147,6 +147,19 @@ impl Session {
         self.snapshot.lock().unwrap().1.clone()
     }
 
+    /// Set cwd and exported variables (a fresh session being restored from a snapshot).
+    pub fn restore(&self, cwd: &str, env: &HashMap<String, String>) {
+        if let Ok(mut sh) = self.shell.try_lock() {
+            sh.cwd = path::normalize("/", cwd);
+            for (k, v) in env {
+                if k != "PWD" {
+                    sh.set_exported(k, v.clone());
+                }
+            }
+            self.refresh(&sh);
+        }
+    }
+
     fn refresh(&self, sh: &Shell) {
         *self.snapshot.lock().unwrap() = (sh.cwd.clone(), sh.exported_env());
     }

@@ -66,6 +66,10 @@ impl Resource for DiskResource {
         "disk"
     }
 
+    fn snapshot_state(&self) -> super::resource::SnapshotState {
+        super::resource::SnapshotState::Folder(self.root.clone())
+    }
+
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let p = self.host_path(path).await?;
         let m = tokio::fs::metadata(&p).await?;

@@ -46,6 +46,11 @@ impl RamResource {
         self.nodes.lock().unwrap().insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
     }
 
+    /// Add a directory directly (no parent check).
+    pub fn put_dir(&self, path: &str) {
+        self.nodes.lock().unwrap().insert(path.to_string(), Node::Dir { modified: SystemTime::now() });
+    }
+
     pub fn drop_file(&self, path: &str) {
         self.nodes.lock().unwrap().remove(path);
     }
@@ -91,6 +96,19 @@ pub(crate) fn slice_range(data: &Bytes, range: Option<ByteRange>) -> Bytes {
 impl Resource for RamResource {
     fn kind(&self) -> &'static str {
         "ram"
+    }
+
+    fn snapshot_state(&self) -> super::resource::SnapshotState {
+        let nodes = self.nodes.lock().unwrap();
+        super::resource::SnapshotState::Memory(
+            nodes
+                .iter()
+                .map(|(k, n)| match n {
+                    Node::File { data, .. } => (k.clone(), Some(data.clone())),
+                    Node::Dir { .. } => (k.clone(), None),
+                })
+                .collect(),
+        )
     }
 
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {

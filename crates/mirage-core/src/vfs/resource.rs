@@ -134,6 +134,21 @@ pub trait Resource: Send + Sync + 'static {
     fn writable(&self) -> bool {
         true
     }
+
+    /// What a snapshot records of this resource: never a secret.
+    fn snapshot_state(&self) -> SnapshotState {
+        SnapshotState::Remote
+    }
+}
+
+/// How a resource is saved in a workspace snapshot.
+pub enum SnapshotState {
+    /// Its whole content: files (with bytes) and directories (without).
+    Memory(Vec<(String, Option<Bytes>)>),
+    /// A local folder, restored from its path.
+    Folder(std::path::PathBuf),
+    /// A remote store: it holds secrets, so it must be passed again when loading.
+    Remote,
 }
 
 /// Join two resource-relative paths.
