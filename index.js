@@ -843,3 +843,4 @@ module.exports.S3Resource = nativeBinding.S3Resource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs
 module.exports.MountMode = nativeBinding.MountMode
+module.exports.resolvePresignPolicy = nativeBinding.resolvePresignPolicy
