@@ -54,7 +54,7 @@ function readBody(req) {
     }
     return Promise.resolve(pre)
   }
-  if (req.readableEnded || req.complete) {
+  if (req.readableEnded) {
     return Promise.reject(new HttpError(400, 'ERR_PRESIGN_BAD_BODY', 'empty body: expected JSON { path, op, opts }'))
   }
   return new Promise((resolve, reject) => {

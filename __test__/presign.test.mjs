@@ -15,6 +15,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -266,6 +267,9 @@ describe('presign through the Express handler, URLs used with fetch against s3s-
     // Another source than the signed one is refused.
     const other = await go(a.url, { method: 'PUT', headers: { 'x-amz-copy-source': `${s3.bucket}/private/secret.txt` } })
     assert.equal(other.status, 403)
+    // mirage-browser's COPY sends `x-amz-copy-source: /<source key>` (no bucket): not the signed value, refused.
+    const asMirageBrowser = await go(a.url, { method: 'PUT', headers: { 'x-amz-copy-source': `/${key}` } })
+    assert.equal(asMirageBrowser.status, 403)
     const r = await go(a.url, { method: 'PUT', headers: a.headers })
     assert.equal(r.status, 200)
     assert.match(await r.text(), /<CopyObjectResult>/)
@@ -567,6 +571,31 @@ describe('guard rails', { timeout: 60_000 }, () => {
     const r = await ask('/presign/b2', JSON.stringify({ path: 'a', op: 'GET', pad: 'x'.repeat(70_000) }))
     assert.equal(r.status, 413)
     assert.equal(r.json.code, 'ERR_PRESIGN_BODY_TOO_LARGE')
+  })
+
+  it('408 when the body does not arrive within 10 s', { timeout: 20_000 }, async () => {
+    const port = new URL(base).port
+    const started = Date.now()
+    const answer = await withTimeout(
+      new Promise((resolve, reject) => {
+        const sock = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
+          sock.write('POST /presign/b2 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"path":')
+        })
+        let got = ''
+        sock.on('data', (c) => {
+          got += c.toString()
+        })
+        sock.on('close', () => resolve(got))
+        sock.on('error', reject)
+      }),
+      15_000,
+      'slow body',
+    )
+    answers.push(answer)
+    const waited = Date.now() - started
+    assert.match(answer, /^HTTP\/1\.1 408 /)
+    assert.match(answer, /"code":"ERR_PRESIGN_BODY_TIMEOUT"/)
+    assert.ok(waited >= 9_500 && waited < 14_000, `answered after ${waited} ms`)
   })
 
   it('S3Resource keyPrefix: keys and list prefixes live under it', async () => {

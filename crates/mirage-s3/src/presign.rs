@@ -369,9 +369,7 @@ fn full_key(key_prefix: &str, rel: &str) -> Result<String, PresignError> {
 /// The `X-Amz-Date` of a URL we just signed, as a time.
 fn signed_at(url: &str) -> Option<SystemTime> {
     let q = url.split_once('?')?.1;
-    let v = q
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("X-Amz-Date="))?;
+    let v = q.split('&').find_map(|kv| kv.strip_prefix("X-Amz-Date="))?;
     // 20240102T030405Z -> 2024-01-02T03:04:05Z
     if v.len() != 16 || !v.is_char_boundary(8) {
         return None;
@@ -440,7 +438,9 @@ pub fn presign_request(
             }
             if let Some(t) = &opts.list_continuation_token {
                 if t.is_empty() {
-                    return Err(PresignError::InvalidOption("listContinuationToken is empty"));
+                    return Err(PresignError::InvalidOption(
+                        "listContinuationToken is empty",
+                    ));
                 }
                 plain_option(
                     t,
@@ -472,7 +472,9 @@ pub fn presign_request(
                     let src = opts
                         .copy_source
                         .as_deref()
-                        .ok_or(PresignError::InvalidOption("copySource is required for COPY"))?;
+                        .ok_or(PresignError::InvalidOption(
+                            "copySource is required for COPY",
+                        ))?;
                     let src = normalize_path(src)?;
                     if src.is_empty() {
                         return Err(PresignError::InvalidPath("empty copySource"));
@@ -570,7 +572,11 @@ mod tests {
             assert_eq!(PresignOp::parse(op.as_str()), Ok(op));
         }
         for bad in ["get", "Get", "POST", "", " GET", "LIST ", "OPTIONS"] {
-            assert_eq!(PresignOp::parse(bad), Err(PresignError::UnknownOp), "{bad:?}");
+            assert_eq!(
+                PresignOp::parse(bad),
+                Err(PresignError::UnknownOp),
+                "{bad:?}"
+            );
         }
         assert_eq!(PresignOp::List.method(), "GET");
         assert_eq!(PresignOp::Copy.method(), "PUT");
@@ -625,12 +631,18 @@ mod tests {
 
     #[test]
     fn get_url_shape_and_default_ttl() {
-        let r = sign("/dir/a b.txt", "GET", PresignOptions::default(), &PresignPolicy::default())
-            .unwrap();
+        let r = sign(
+            "/dir/a b.txt",
+            "GET",
+            PresignOptions::default(),
+            &PresignPolicy::default(),
+        )
+        .unwrap();
         assert_eq!(r.method, "GET");
         assert!(r.headers.is_empty());
         assert!(
-            r.url.starts_with("https://s3.us-west-004.backblazeb2.com/my-bucket/dir/a%20b.txt?"),
+            r.url
+                .starts_with("https://s3.us-west-004.backblazeb2.com/my-bucket/dir/a%20b.txt?"),
             "{}",
             r.url
         );
@@ -638,10 +650,10 @@ mod tests {
         assert_eq!(q(&p, "X-Amz-Expires"), Some("300"));
         assert_eq!(q(&p, "X-Amz-Algorithm"), Some("AWS4-HMAC-SHA256"));
         assert_eq!(q(&p, "X-Amz-SignedHeaders"), Some("host"));
+        assert!(q(&p, "X-Amz-Credential").unwrap().starts_with("KEYID123/"));
         assert!(q(&p, "X-Amz-Credential")
             .unwrap()
-            .starts_with("KEYID123/"));
-        assert!(q(&p, "X-Amz-Credential").unwrap().ends_with("/us-west-004/s3/aws4_request"));
+            .ends_with("/us-west-004/s3/aws4_request"));
         assert_eq!(q(&p, "X-Amz-Signature").map(str::len), Some(64));
         assert_eq!(r.expires_in, 300);
         let left = r
@@ -665,7 +677,11 @@ mod tests {
             &PresignPolicy::default(),
         )
         .unwrap();
-        assert!(r.url.starts_with("https://my-bucket.s3.example.test/k?"), "{}", r.url);
+        assert!(
+            r.url.starts_with("https://my-bucket.s3.example.test/k?"),
+            "{}",
+            r.url
+        );
         assert_eq!(r.method, "HEAD");
     }
 
@@ -696,7 +712,9 @@ mod tests {
         }
         // The policy's own maximum is capped at 7 days and must be sane.
         assert_eq!(
-            PresignPolicy::new(None, None, Some(1e9)).unwrap().max_ttl_sec(),
+            PresignPolicy::new(None, None, Some(1e9))
+                .unwrap()
+                .max_ttl_sec(),
             604_800
         );
         for bad in [0.0, -1.0, 2.5, f64::NAN] {
@@ -770,7 +788,8 @@ mod tests {
         .unwrap();
         assert_eq!(r.method, "GET");
         assert!(
-            r.url.starts_with("https://s3.us-west-004.backblazeb2.com/my-bucket?"),
+            r.url
+                .starts_with("https://s3.us-west-004.backblazeb2.com/my-bucket?"),
             "{}",
             r.url
         );
@@ -780,7 +799,13 @@ mod tests {
         assert_eq!(q(&p, "delimiter"), Some("/"));
         assert_eq!(q(&p, "continuation-token"), Some("tok en/="));
         // No prefix at all: the whole bucket.
-        let r = sign("", "LIST", PresignOptions::default(), &PresignPolicy::default()).unwrap();
+        let r = sign(
+            "",
+            "LIST",
+            PresignOptions::default(),
+            &PresignPolicy::default(),
+        )
+        .unwrap();
         assert_eq!(q(&query(&r.url), "prefix"), None);
         // A malformed list prefix is refused like a path.
         let e = sign(
@@ -821,8 +846,15 @@ mod tests {
             Some("host;x-amz-copy-source")
         );
         assert_eq!(
-            sign("dst", "COPY", PresignOptions::default(), &PresignPolicy::default()),
-            Err(PresignError::InvalidOption("copySource is required for COPY"))
+            sign(
+                "dst",
+                "COPY",
+                PresignOptions::default(),
+                &PresignPolicy::default()
+            ),
+            Err(PresignError::InvalidOption(
+                "copySource is required for COPY"
+            ))
         );
         for bad in ["../etc", "", "/"] {
             let e = sign(
@@ -914,10 +946,18 @@ mod tests {
     fn key_prefix_of_the_resource() {
         let c = client("http://127.0.0.1:9", true);
         let pol = PresignPolicy::new(None, Some("in"), None).unwrap();
-        let r = presign_request(&c, "team/", "/in/a.txt", "GET", &PresignOptions::default(), &pol)
-            .unwrap();
+        let r = presign_request(
+            &c,
+            "team/",
+            "/in/a.txt",
+            "GET",
+            &PresignOptions::default(),
+            &pol,
+        )
+        .unwrap();
         assert!(
-            r.url.starts_with("http://127.0.0.1:9/my-bucket/team/in/a.txt?"),
+            r.url
+                .starts_with("http://127.0.0.1:9/my-bucket/team/in/a.txt?"),
             "{}",
             r.url
         );
@@ -958,12 +998,22 @@ mod tests {
 
     #[test]
     fn errors_are_fixed_texts() {
-        let e = sign("a/../b", "GET", PresignOptions::default(), &PresignPolicy::default())
-            .unwrap_err();
+        let e = sign(
+            "a/../b",
+            "GET",
+            PresignOptions::default(),
+            &PresignPolicy::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_PRESIGN_INVALID_PATH");
         assert_eq!(e.to_string(), "invalid path: '.' or '..' segment");
-        let e = sign("k", "NOPE", PresignOptions::default(), &PresignPolicy::default())
-            .unwrap_err();
+        let e = sign(
+            "k",
+            "NOPE",
+            PresignOptions::default(),
+            &PresignPolicy::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_PRESIGN_UNKNOWN_OP");
         assert!(!format!("{e} {e:?}").contains(SECRET));
     }
