@@ -4,6 +4,9 @@
 /** Mount modes as values: `MountMode.READ === 'read'`. */
 export declare const MountMode: { readonly READ: 'read'; readonly WRITE: 'write'; readonly EXEC: 'exec' }
 
+/** The operations `presign` signs: mirage-browser's `presignedUrlProvider` ops. */
+export type PresignOp = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'LIST' | 'COPY'
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -30,6 +33,17 @@ export declare class BackblazeResource {
   get endpoint(): string
   get kind(): string
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -162,6 +176,17 @@ export declare class S3Resource {
   get endpoint(): string
   get kind(): string
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   toJSON(): ResourceSummary
 }
 
@@ -510,6 +535,48 @@ export interface OpRecord {
   durationMs: number
 }
 
+/** A signed request, as `presignRequest` returns it. */
+export interface PresignedRequest {
+  /** The SigV4 query-signed URL. It holds the access key ID (in `X-Amz-Credential`), never the secret. */
+  url: string
+  method: 'GET' | 'PUT' | 'HEAD' | 'DELETE'
+  /** Signed headers the request must send as given (`content-type` for PUT, `x-amz-copy-source` for COPY). */
+  headers: Record<string, string>
+  /** The lifetime actually signed, in seconds (after clamping). */
+  expiresIn: number
+  /** When the URL expires, in milliseconds since the epoch. */
+  expiresAt: number
+}
+
+/**
+ * Options of `resource.presign(path, op, opts)`: the `opts` of mirage-browser's
+ * `presignedUrlProvider(path, op, opts)`.
+ */
+export interface PresignOptions {
+  /** Lifetime of the URL in whole seconds (default 300), clamped to the policy's `maxTtlSec`. */
+  ttlSec?: number
+  /** PUT: the `Content-Type` the upload must send (signed). */
+  contentType?: string
+  /** LIST: the key prefix to list (relative to the resource). */
+  listPrefix?: string
+  /** LIST: usually `'/'`. */
+  listDelimiter?: string
+  /** LIST: the `NextContinuationToken` of the previous page. */
+  listContinuationToken?: string
+  /** COPY: the source key in the same bucket (relative to the resource). */
+  copySource?: string
+}
+
+/** Guard rails for `presign` (what `createPresignHandler` applies to every request). */
+export interface PresignPolicy {
+  /** Ops that may be signed (default: all six). */
+  allowOps?: Array<PresignOp>
+  /** Keys (relative to the resource) must be under this folder: `'uploads'` = `'uploads/'`. */
+  prefix?: string
+  /** Largest TTL in seconds (default and hard cap: 604800, SigV4's 7 days). */
+  maxTtlSec?: number
+}
+
 /** r" QingStor: `https://s3.<region>.qingstor.com`. */
 export interface QingStorConfig {
   bucket: string
@@ -536,6 +603,14 @@ export interface R2Config {
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
 }
+
+/**
+ * Check a presign policy and return it with defaults filled in: `allowOps` (deduplicated;
+ * default all six ops), `prefix` (`''` or a folder ending in `/`), `maxTtlSec` (default and
+ * cap 604800). Throws `ERR_PRESIGN_INVALID_POLICY` for an unknown op, a malformed prefix or a
+ * TTL that is not a whole number of seconds >= 1. `createPresignHandler` calls it once.
+ */
+export declare function resolvePresignPolicy(policy: PresignPolicy): PresignPolicy
 
 /** The redacted description of a resource. */
 export interface ResourceSummary {

@@ -857,3 +857,4 @@ module.exports.WasabiResource = nativeBinding.WasabiResource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs
 module.exports.MountMode = nativeBinding.MountMode
+module.exports.resolvePresignPolicy = nativeBinding.resolvePresignPolicy

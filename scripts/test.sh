@@ -3,7 +3,7 @@
 #   1. npm packages (npm ci)              4. the addon (napi build; MIRAGE_RELEASE=1 for --release)
 #   2. s3s-fs, the local S3 server,       5. generated index.js/index.d.ts match the committed ones
 #      only if it is missing              6. type tests (tsc)
-#   3. Rust core tests (cargo test)       7. Node tests (node --test)
+#   3. Rust core tests (cargo test)       7. Node tests (node --test; the browser test installs Chromium itself)
 # The S3 servers are started on 127.0.0.1 by the tests themselves (Rust and Node) and stopped by them, also on
 # failure. Any failing step stops the script with a non-zero exit code.
 set -euo pipefail

@@ -1,12 +1,16 @@
 //! Resource classes with the option shapes of `@struktoai/mirage-node`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use mirage_core::vfs::disk::DiskResource as CoreDisk;
 use mirage_core::vfs::ram::RamResource;
 use mirage_core::vfs::s3::S3Resource as CoreS3;
 use mirage_core::vfs::Resource;
-use mirage_s3::{backblaze_endpoint, S3Client, S3Config as ClientConfig, Secret};
+use mirage_s3::{
+    backblaze_endpoint, epoch_ms, presign_request, PresignError, PresignOptions as CorePresignOptions,
+    PresignPolicy as CorePresignPolicy, S3Client, S3Config as ClientConfig, Secret,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -83,6 +87,103 @@ fn build_s3(
     Ok(Arc::new(r))
 }
 
+/// Options of `resource.presign(path, op, opts)`: the `opts` of mirage-browser's
+/// `presignedUrlProvider(path, op, opts)`.
+#[napi(object)]
+pub struct PresignOptions {
+    /// Lifetime of the URL in whole seconds (default 300), clamped to the policy's `maxTtlSec`.
+    pub ttl_sec: Option<f64>,
+    /// PUT: the `Content-Type` the upload must send (signed).
+    pub content_type: Option<String>,
+    /// LIST: the key prefix to list (relative to the resource).
+    pub list_prefix: Option<String>,
+    /// LIST: usually `'/'`.
+    pub list_delimiter: Option<String>,
+    /// LIST: the `NextContinuationToken` of the previous page.
+    pub list_continuation_token: Option<String>,
+    /// COPY: the source key in the same bucket (relative to the resource).
+    pub copy_source: Option<String>,
+}
+
+/// Guard rails for `presign` (what `createPresignHandler` applies to every request).
+#[napi(object)]
+pub struct PresignPolicy {
+    /// Ops that may be signed (default: all six).
+    #[napi(ts_type = "Array<PresignOp>")]
+    pub allow_ops: Option<Vec<String>>,
+    /// Keys (relative to the resource) must be under this folder: `'uploads'` = `'uploads/'`.
+    pub prefix: Option<String>,
+    /// Largest TTL in seconds (default and hard cap: 604800, SigV4's 7 days).
+    pub max_ttl_sec: Option<f64>,
+}
+
+/// A signed request, as `presignRequest` returns it.
+#[napi(object)]
+pub struct PresignedRequest {
+    /// The SigV4 query-signed URL. It holds the access key ID (in `X-Amz-Credential`), never the secret.
+    pub url: String,
+    #[napi(ts_type = "'GET' | 'PUT' | 'HEAD' | 'DELETE'")]
+    pub method: String,
+    /// Signed headers the request must send as given (`content-type` for PUT, `x-amz-copy-source` for COPY).
+    pub headers: HashMap<String, String>,
+    /// The lifetime actually signed, in seconds (after clamping).
+    pub expires_in: u32,
+    /// When the URL expires, in milliseconds since the epoch.
+    pub expires_at: f64,
+}
+
+/// A presign failure as a JS `Error` whose `code` is `ERR_PRESIGN_*` and whose message is a
+/// fixed text (never the secret, never the path).
+fn presign_error(e: PresignError) -> Error<&'static str> {
+    Error::new(e.code(), e.to_string())
+}
+
+/// Check a presign policy and return it with defaults filled in: `allowOps` (deduplicated;
+/// default all six ops), `prefix` (`''` or a folder ending in `/`), `maxTtlSec` (default and
+/// cap 604800). Throws `ERR_PRESIGN_INVALID_POLICY` for an unknown op, a malformed prefix or a
+/// TTL that is not a whole number of seconds >= 1. `createPresignHandler` calls it once.
+#[napi]
+pub fn resolve_presign_policy(policy: PresignPolicy) -> Result<PresignPolicy, &'static str> {
+    let p = CorePresignPolicy::new(policy.allow_ops.as_deref(), policy.prefix.as_deref(), policy.max_ttl_sec)
+        .map_err(presign_error)?;
+    Ok(PresignPolicy {
+        allow_ops: Some(p.allow_ops().iter().map(|op| op.as_str().to_string()).collect()),
+        prefix: Some(p.prefix().to_string()),
+        max_ttl_sec: Some(p.max_ttl_sec() as f64),
+    })
+}
+
+fn presign_core(
+    r: &CoreS3,
+    path: &str,
+    op: &str,
+    opts: Option<PresignOptions>,
+    policy: Option<PresignPolicy>,
+) -> std::result::Result<PresignedRequest, PresignError> {
+    let policy = match policy {
+        None => CorePresignPolicy::default(),
+        Some(p) => CorePresignPolicy::new(p.allow_ops.as_deref(), p.prefix.as_deref(), p.max_ttl_sec)?,
+    };
+    let opts = opts
+        .map(|o| CorePresignOptions {
+            ttl_sec: o.ttl_sec,
+            content_type: o.content_type,
+            list_prefix: o.list_prefix,
+            list_delimiter: o.list_delimiter,
+            list_continuation_token: o.list_continuation_token,
+            copy_source: o.copy_source,
+        })
+        .unwrap_or_default();
+    let signed = presign_request(r.client(), r.key_prefix(), path, op, &opts, &policy)?;
+    Ok(PresignedRequest {
+        url: signed.url,
+        method: signed.method.to_string(),
+        headers: signed.headers.into_iter().collect(),
+        expires_in: u32::try_from(signed.expires_in).unwrap_or(u32::MAX),
+        expires_at: epoch_ms(signed.expires_at),
+    })
+}
+
 /// A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4).
 #[napi]
 pub struct BackblazeResource {
@@ -129,6 +230,35 @@ impl BackblazeResource {
     #[napi(getter)]
     pub fn bucket(&self) -> String {
         self.bucket.clone()
+    }
+
+    /// A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+    /// is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+    /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+    /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+    /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+    /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+    #[napi]
+    pub fn presign(
+        &self,
+        path: String,
+        #[napi(ts_arg_type = "PresignOp")] op: String,
+        opts: Option<PresignOptions>,
+        policy: Option<PresignPolicy>,
+    ) -> Result<String, &'static str> {
+        presign_core(&self.inner, &path, &op, opts, policy).map(|r| r.url).map_err(presign_error)
+    }
+
+    /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
+    #[napi]
+    pub fn presign_request(
+        &self,
+        path: String,
+        #[napi(ts_arg_type = "PresignOp")] op: String,
+        opts: Option<PresignOptions>,
+        policy: Option<PresignPolicy>,
+    ) -> Result<PresignedRequest, &'static str> {
+        presign_core(&self.inner, &path, &op, opts, policy).map_err(presign_error)
     }
 
     /// The redacted view, for `JSON.stringify`: no key ID, no secret.
@@ -213,6 +343,35 @@ impl S3Resource {
     #[napi(getter)]
     pub fn bucket(&self) -> String {
         self.bucket.clone()
+    }
+
+    /// A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+    /// is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+    /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+    /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+    /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+    /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+    #[napi]
+    pub fn presign(
+        &self,
+        path: String,
+        #[napi(ts_arg_type = "PresignOp")] op: String,
+        opts: Option<PresignOptions>,
+        policy: Option<PresignPolicy>,
+    ) -> Result<String, &'static str> {
+        presign_core(&self.inner, &path, &op, opts, policy).map(|r| r.url).map_err(presign_error)
+    }
+
+    /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
+    #[napi]
+    pub fn presign_request(
+        &self,
+        path: String,
+        #[napi(ts_arg_type = "PresignOp")] op: String,
+        opts: Option<PresignOptions>,
+        policy: Option<PresignPolicy>,
+    ) -> Result<PresignedRequest, &'static str> {
+        presign_core(&self.inner, &path, &op, opts, policy).map_err(presign_error)
     }
 
     #[napi(js_name = "toJSON")]

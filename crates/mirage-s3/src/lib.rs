@@ -9,6 +9,7 @@ mod client;
 mod config;
 mod error;
 mod keys;
+mod presign;
 mod retry;
 mod time;
 mod xml;
@@ -28,4 +29,8 @@ pub use config::{
 };
 pub use error::S3Error;
 pub use keys::{check_key, encode_key, encode_query_component, MAX_KEY_LEN};
+pub use presign::{
+    epoch_ms, normalize_path, presign_request, PresignError, PresignOp, PresignOptions,
+    PresignPolicy, PresignedRequest, DEFAULT_PRESIGN_TTL_SEC, MAX_PRESIGN_TTL_SEC,
+};
 pub use xml::{CompletedPart, ListPage, ObjectInfo};
