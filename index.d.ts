@@ -142,6 +142,36 @@ export declare class OCIResource {
   toJSON(): ResourceSummary
 }
 
+/** A dry run's estimate: bytes and requests a command line would need, and their cost. */
+export declare class ProvisionResult {
+  get command(): string
+  /** One estimate per simple command. */
+  get children(): Array<ProvisionResult>
+  get networkReadLow(): number
+  get networkReadHigh(): number
+  /** Always 0: estimates assume a cold cache. */
+  get cacheReadLow(): number
+  get cacheReadHigh(): number
+  get networkWriteLow(): number
+  get networkWriteHigh(): number
+  get cacheWriteLow(): number
+  get cacheWriteHigh(): number
+  /** GET requests the command would send. */
+  get readOps(): number
+  /** HEAD and LIST requests the command would send (beyond the reference API). */
+  get metadataOps(): number
+  /** PUT, COPY and DELETE requests (beyond the reference API). */
+  get writeOps(): number
+  get cacheHits(): number
+  /** `exact` when every figure is known, `range` when only bounds are, `unknown` otherwise. */
+  get precision(): 'exact' | 'range' | 'unknown'
+  get estimatedCostUsd(): number
+  get networkRead(): string
+  get cacheRead(): string
+  get networkWrite(): string
+  get cacheWrite(): string
+}
+
 /** r" QingStor: `https://s3.<region>.qingstor.com`. */
 export declare class QingStorResource {
   constructor(config: QingStorConfig)
@@ -253,6 +283,11 @@ export declare class Workspace {
    * `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
    */
   execute(command: string, options?: ExecuteOptions): Promise<ExecuteResult>
+  /**
+   * What a command line would cost on a paid bucket, without running it: sizes come from
+   * listings and HEADs; no GET, PUT, COPY or DELETE is sent.
+   */
+  provision(command: string): Promise<ProvisionResult>
   /**
    * Like `execute`, but output arrives while the command runs, with back-pressure: a
    * consumer that stops reading `stdout` pauses the command. `exitCode` settles at the end
@@ -417,6 +452,8 @@ export interface ExecuteOptions {
   sessionId?: string
   /** Leave this command out of `ws.history`. */
   noHistory?: boolean
+  /** Do not run: resolve to a `ProvisionResult` (the cost estimate) instead. */
+  provision?: boolean
 }
 
 export interface ExecuteResultJson {
@@ -577,6 +614,18 @@ export interface PresignPolicy {
   maxTtlSec?: number
 }
 
+/** A remote store's prices, in US dollars. */
+export interface PricingOptions {
+  /** Per 10,000 GET/HEAD requests. */
+  getPer10K: number
+  /** Per 1,000 LIST requests. */
+  listPer1K: number
+  /** Per 1,000 PUT/COPY requests. */
+  putPer1K: number
+  /** Per GB downloaded. */
+  egressPerGb: number
+}
+
 /** r" QingStor: `https://s3.<region>.qingstor.com`. */
 export interface QingStorConfig {
   bucket: string
@@ -721,4 +770,9 @@ export interface WorkspaceOptions {
    * `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
    */
   commandSafeguards?: Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>
+  /**
+   * Prices `provision` uses, by mount prefix. Default: Backblaze B2's for B2 mounts,
+   * AWS S3 Standard's for other remote mounts.
+   */
+  pricing?: Record<string, PricingOptions>
 }

@@ -846,6 +846,7 @@ module.exports.ExecutionHistory = nativeBinding.ExecutionHistory
 module.exports.GCSResource = nativeBinding.GCSResource
 module.exports.MinIOResource = nativeBinding.MinIOResource
 module.exports.OCIResource = nativeBinding.OCIResource
+module.exports.ProvisionResult = nativeBinding.ProvisionResult
 module.exports.QingStorResource = nativeBinding.QingStorResource
 module.exports.R2Resource = nativeBinding.R2Resource
 module.exports.RAMResource = nativeBinding.RAMResource

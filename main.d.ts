@@ -2,7 +2,7 @@
 // `createPresignHandler`.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BackblazeResource, PresignOp, PresignOptions, S3Resource } from './index.js'
+import type { BackblazeResource, ExecuteOptions, PresignOp, PresignOptions, ProvisionResult, S3Resource } from './index.js'
 
 export * from './index.js'
 
@@ -83,3 +83,10 @@ export declare function createPresignHandler(
   resource: BackblazeResource | S3Resource,
   options?: PresignHandlerOptions,
 ): PresignHandler
+
+// `execute(cmd, { provision: true })` resolves to the estimate, as in the reference package.
+declare module './index.js' {
+  interface Workspace {
+    execute(command: string, options: ExecuteOptions & { provision: true }): Promise<ProvisionResult>
+  }
+}

@@ -50,6 +50,142 @@ pub struct WorkspaceOptions {
     /// `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
     #[napi(ts_type = "Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>")]
     pub command_safeguards: Option<HashMap<String, HashMap<String, CommandSafeguardOptions>>>,
+    /// Prices `provision` uses, by mount prefix. Default: Backblaze B2's for B2 mounts,
+    /// AWS S3 Standard's for other remote mounts.
+    pub pricing: Option<HashMap<String, PricingOptions>>,
+}
+
+/// A remote store's prices, in US dollars.
+#[napi(object)]
+#[derive(Clone)]
+pub struct PricingOptions {
+    /// Per 10,000 GET/HEAD requests.
+    pub get_per10k: f64,
+    /// Per 1,000 LIST requests.
+    pub list_per1k: f64,
+    /// Per 1,000 PUT/COPY requests.
+    pub put_per1k: f64,
+    /// Per GB downloaded.
+    pub egress_per_gb: f64,
+}
+
+/// A dry run's estimate: bytes and requests a command line would need, and their cost.
+#[napi]
+pub struct ProvisionResult {
+    inner: mirage_core::provision::ProvisionResult,
+}
+
+fn fmt_bytes(n: u64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+fn fmt_range(low: u64, high: u64) -> String {
+    if low == high {
+        fmt_bytes(low)
+    } else {
+        format!("{} - {}", fmt_bytes(low), fmt_bytes(high))
+    }
+}
+
+#[napi]
+impl ProvisionResult {
+    #[napi(getter)]
+    pub fn command(&self) -> String {
+        self.inner.command.clone()
+    }
+    /// One estimate per simple command.
+    #[napi(getter)]
+    pub fn children(&self) -> Vec<ProvisionResult> {
+        self.inner.children.iter().map(|c| ProvisionResult { inner: c.clone() }).collect()
+    }
+    #[napi(getter)]
+    pub fn network_read_low(&self) -> f64 {
+        self.inner.network_read_low as f64
+    }
+    #[napi(getter)]
+    pub fn network_read_high(&self) -> f64 {
+        self.inner.network_read_high as f64
+    }
+    /// Always 0: estimates assume a cold cache.
+    #[napi(getter)]
+    pub fn cache_read_low(&self) -> f64 {
+        0.0
+    }
+    #[napi(getter)]
+    pub fn cache_read_high(&self) -> f64 {
+        0.0
+    }
+    #[napi(getter)]
+    pub fn network_write_low(&self) -> f64 {
+        self.inner.network_write_low as f64
+    }
+    #[napi(getter)]
+    pub fn network_write_high(&self) -> f64 {
+        self.inner.network_write_high as f64
+    }
+    #[napi(getter)]
+    pub fn cache_write_low(&self) -> f64 {
+        0.0
+    }
+    #[napi(getter)]
+    pub fn cache_write_high(&self) -> f64 {
+        0.0
+    }
+    /// GET requests the command would send.
+    #[napi(getter)]
+    pub fn read_ops(&self) -> f64 {
+        self.inner.read_ops as f64
+    }
+    /// HEAD and LIST requests the command would send (beyond the reference API).
+    #[napi(getter)]
+    pub fn metadata_ops(&self) -> f64 {
+        self.inner.metadata_ops as f64
+    }
+    /// PUT, COPY and DELETE requests (beyond the reference API).
+    #[napi(getter)]
+    pub fn write_ops(&self) -> f64 {
+        self.inner.write_ops as f64
+    }
+    #[napi(getter)]
+    pub fn cache_hits(&self) -> f64 {
+        self.inner.cache_hits as f64
+    }
+    /// `exact` when every figure is known, `range` when only bounds are, `unknown` otherwise.
+    #[napi(getter, ts_return_type = "'exact' | 'range' | 'unknown'")]
+    pub fn precision(&self) -> String {
+        self.inner.precision.as_str().into()
+    }
+    #[napi(getter)]
+    pub fn estimated_cost_usd(&self) -> f64 {
+        self.inner.estimated_cost_usd
+    }
+    #[napi(getter)]
+    pub fn network_read(&self) -> String {
+        fmt_range(self.inner.network_read_low, self.inner.network_read_high)
+    }
+    #[napi(getter)]
+    pub fn cache_read(&self) -> String {
+        fmt_range(0, 0)
+    }
+    #[napi(getter)]
+    pub fn network_write(&self) -> String {
+        fmt_range(self.inner.network_write_low, self.inner.network_write_high)
+    }
+    #[napi(getter)]
+    pub fn cache_write(&self) -> String {
+        fmt_range(0, 0)
+    }
 }
 
 fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
@@ -65,6 +201,12 @@ fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
         for (name, g) in per_command {
             entry.insert(name.clone(), to_core_safeguard(g)?);
         }
+    }
+    for (prefix, p) in options.pricing.iter().flatten() {
+        core_opts.pricing.insert(
+            path::normalize_prefix(prefix),
+            mirage_core::provision::Pricing { get_per_10k: p.get_per10k, list_per_1k: p.list_per1k, put_per_1k: p.put_per1k, egress_per_gb: p.egress_per_gb },
+        );
     }
     Ok(core_opts)
 }
@@ -166,6 +308,8 @@ pub struct ExecuteOptions {
     pub session_id: Option<String>,
     /// Leave this command out of `ws.history`.
     pub no_history: Option<bool>,
+    /// Do not run: resolve to a `ProvisionResult` (the cost estimate) instead.
+    pub provision: Option<bool>,
 }
 
 /// The outcome of a command line, as bash would report it.
@@ -320,6 +464,7 @@ impl Workspace {
             max_output_bytes: None,
             history_limit: None,
             command_safeguards: None,
+            pricing: None,
         });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
@@ -392,22 +537,43 @@ impl Workspace {
     /// Run a command line as `bash -c` would. Resolves for failing commands too (see
     /// `exitCode` and `stderr`); rejects only on misuse: a closed workspace or an aborted signal.
     #[napi(ts_args_type = "command: string, options?: ExecuteOptions", ts_return_type = "Promise<ExecuteResult>")]
-    pub fn execute<'env>(&self, env: &'env Env, command: String, options: Option<Object<'env>>) -> Result<PromiseRaw<'env, ExecuteResult>> {
+    pub fn execute<'env>(
+        &self,
+        env: &'env Env,
+        command: String,
+        options: Option<Object<'env>>,
+    ) -> Result<PromiseRaw<'env, Either<ExecuteResult, ProvisionResult>>> {
+        let dry_run = match &options {
+            Some(o) => o.get::<bool>("provision")?.unwrap_or(false),
+            None => false,
+        };
         let (opts, abort) = match self.prepare(env, options)? {
             Ok(p) => p,
-            Err(e) => return env.spawn_future(async move { Err::<ExecuteResult, _>(e) }),
+            Err(e) => return env.spawn_future(async move { Err::<Either<ExecuteResult, ProvisionResult>, _>(e) }),
         };
         let inner = self.inner.clone();
         env.spawn_future(async move {
+            if dry_run {
+                let p = inner.provision(&command, opts.session_id.as_deref()).await.map_err(ws_error)?;
+                return Ok(Either::B(ProvisionResult { inner: p }));
+            }
             let run = inner.execute(&command, opts);
             tokio::select! {
                 r = run => {
                     let out = r.map_err(ws_error)?;
-                    Ok(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats })
+                    Ok(Either::A(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats }))
                 }
                 _ = abort.notified() => Err(abort_error()),
             }
         })
+    }
+
+    /// What a command line would cost on a paid bucket, without running it: sizes come from
+    /// listings and HEADs; no GET, PUT, COPY or DELETE is sent.
+    #[napi]
+    pub async fn provision(&self, command: String) -> Result<ProvisionResult> {
+        let p = self.inner.provision(&command, None).await.map_err(ws_error)?;
+        Ok(ProvisionResult { inner: p })
     }
 
     /// Like `execute`, but output arrives while the command runs, with back-pressure: a

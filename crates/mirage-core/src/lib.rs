@@ -2,6 +2,7 @@
 //! No napi types here: the binding crate converts types and maps errors.
 
 pub mod commands;
+pub mod provision;
 pub mod shell;
 pub mod snapshot;
 pub mod stats;

@@ -27,11 +27,13 @@ pub struct WorkspaceOptions {
     pub history_limit: usize,
     /// Per-mount, per-command output caps and timeouts. None by default: GNU's full output.
     pub safeguards: crate::shell::exec::Safeguards,
+    /// Prices used by `provision`, by mount prefix (`/bucket`); B2's and AWS S3's by default.
+    pub pricing: HashMap<String, crate::provision::Pricing>,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default() }
+        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default(), pricing: Default::default() }
     }
 }
 
@@ -462,6 +464,28 @@ impl Workspace {
             });
         }
         Ok((status, ExecSummary::from(&counters, duration_ms)))
+    }
+
+    /// Estimate what a command line would cost, sending only listings and HEADs.
+    pub async fn provision(&self, command: &str, session_id: Option<&str>) -> Result<crate::provision::ProvisionResult, WorkspaceError> {
+        if self.is_closed() {
+            return Err(WorkspaceError::Closed);
+        }
+        let session = self.session(session_id.unwrap_or(DEFAULT_SESSION))?;
+        let mut sh = session.shell.lock().await.subshell();
+        let mut prices = HashMap::new();
+        for m in self.vfs.mounts() {
+            let p = match self.options.pricing.get(&m.prefix) {
+                Some(p) => p.clone(),
+                None => match m.resource.kind() {
+                    "backblaze" => crate::provision::Pricing::backblaze(),
+                    "ram" | "disk" => continue,
+                    _ => crate::provision::Pricing::aws_s3(),
+                },
+            };
+            prices.insert(m.prefix.clone(), p);
+        }
+        Ok(sh.provision(command, &prices).await)
     }
 
     /// A text block for a model's system prompt: each mount, its kind and mode, and advice.
