@@ -20,7 +20,7 @@ const SPEC: &[args::Opt] = &[
 /// Inclusive 1-based ranges; `usize::MAX` is open-ended.
 type Ranges = Vec<(usize, usize)>;
 
-fn parse_list(s: &str) -> Result<Ranges, String> {
+fn parse_list(s: &str, fields: bool) -> Result<Ranges, String> {
     let mut v: Ranges = Vec::new();
     for part in s.split([',', ' ']) {
         if part.is_empty() {
@@ -28,7 +28,7 @@ fn parse_list(s: &str) -> Result<Ranges, String> {
         }
         let (a, b) = match part.split_once('-') {
             None => {
-                let n: usize = part.parse().map_err(|_| format!("invalid byte/character position '{part}'"))?;
+                let n: usize = part.parse().map_err(|_| if fields { format!("invalid field value '{part}'") } else { format!("invalid byte/character position '{part}'") })?;
                 (n, n)
             }
             Some((a, b)) => {
@@ -44,7 +44,7 @@ fn parse_list(s: &str) -> Result<Ranges, String> {
             }
         };
         if a == 0 {
-            return Err(if part.contains('-') { "fields and positions are numbered from 1".into() } else { "fields and positions are numbered from 1".into() });
+            return Err(if fields { "fields are numbered from 1".into() } else { "byte/character positions are numbered from 1".into() });
         }
         v.push((a, b));
     }
@@ -96,7 +96,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         return textutil::usage_msg(&ctx, "only one list may be specified", 1).await;
     }
     let (mode, list) = lists[0];
-    let mut ranges = match parse_list(list) {
+    let mut ranges = match parse_list(list, mode == "f") {
         Ok(r) => r,
         Err(m) => return textutil::usage_msg(&ctx, &m, 1).await,
     };

@@ -73,6 +73,10 @@ pub async fn run(ctx: Ctx) -> i32 {
         None => 80,
         Some(v) => match v.parse::<usize>() {
             Ok(n) if n > 0 => n,
+            Ok(_) => {
+                ctx.err(format!("invalid number of columns: '{v}': Numerical result out of range")).await;
+                return 1;
+            }
             _ => {
                 ctx.err(format!("invalid number of columns: '{v}'")).await;
                 return 1;

@@ -450,26 +450,28 @@ fn first_line(s: &str) -> String {
 }
 
 #[derive(Clone, Default)]
-struct Opts {
-    invert: bool,
-    line_number: bool,
-    byte_offset: bool,
-    count: bool,
-    list: bool,
-    list_missing: bool,
-    only: bool,
-    quiet: bool,
-    silent: bool,
-    max: Option<u64>,
-    after: usize,
-    before: usize,
-    text: bool,
-    skip_binary: bool,
-    null_name: bool,
-    null_data: bool,
-    initial_tab: bool,
-    label: String,
-    group_sep: Option<String>,
+pub(crate) struct Opts {
+    pub(crate) invert: bool,
+    pub(crate) line_number: bool,
+    pub(crate) byte_offset: bool,
+    pub(crate) count: bool,
+    pub(crate) list: bool,
+    pub(crate) list_missing: bool,
+    pub(crate) only: bool,
+    pub(crate) quiet: bool,
+    pub(crate) silent: bool,
+    pub(crate) max: Option<u64>,
+    pub(crate) after: usize,
+    pub(crate) before: usize,
+    pub(crate) text: bool,
+    pub(crate) skip_binary: bool,
+    pub(crate) null_name: bool,
+    pub(crate) null_data: bool,
+    pub(crate) initial_tab: bool,
+    pub(crate) label: String,
+    pub(crate) group_sep: Option<String>,
+    /// rg: no `name:0` lines for files without matches.
+    pub(crate) omit_zero_count: bool,
 }
 
 /// What happened while searching one input.
@@ -705,7 +707,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             continue;
         }
-        if !implicit_dot && filters.dir_excluded(op) {
+        if !implicit_dot && op != "." && op != ".." && op != "./" && filters.dir_excluded(op) {
             continue;
         }
         let entries = match ctx.vfs.walk(&abs).await {
@@ -802,7 +804,7 @@ impl Filters {
 
 /// Search files in order, fetching up to `PARALLEL` at once. `Err(())` when the output
 /// pipe closed. Returns (selected, error, stop everything).
-async fn search_files(
+pub(crate) async fn search_files(
     ctx: &Ctx,
     files: Vec<(String, String, Metadata)>,
     show: bool,
@@ -867,7 +869,7 @@ impl From<BrokenPipe> for Stop {
 
 /// State that spans files: whether a context group was printed (for `--`).
 #[derive(Default)]
-struct Shared {
+pub(crate) struct Shared {
     printed_group: bool,
 }
 
@@ -1060,7 +1062,7 @@ async fn search(
         last_printed = Some(lineno);
         after_left = o.after;
     }
-    if o.count {
+    if o.count && !(o.omit_zero_count && count == 0) {
         let mut b = Vec::new();
         if show {
             b.extend_from_slice(name.as_bytes());

@@ -233,6 +233,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
+    if set1_items.iter().any(|i| matches!(i, Item::Repeat(..))) {
+        ctx.err("the [c*] repeat construct may not appear in string1").await;
+        return 1;
+    }
     let mut set1 = expand(&set1_items, None);
     if complement {
         let mut inset = [false; 256];
