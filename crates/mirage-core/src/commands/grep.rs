@@ -385,6 +385,14 @@ impl Matcher {
             return Ok(Matcher { re: Regex::new("^$").map_err(|e| RegexError(e.to_string()))?, word: false, never: true });
         }
         let mut alts = Vec::new();
+        if syntax == Syntax::Rust {
+            // Report errors against the pattern as written, in the regex crate's words.
+            for p in patterns {
+                if let Err(e) = regex::bytes::Regex::new(p) {
+                    return Err(RegexError(e.to_string()));
+                }
+            }
+        }
         for p in patterns {
             let t = match syntax {
                 Syntax::Fixed => regex::escape(p),
@@ -472,6 +480,8 @@ pub(crate) struct Opts {
     pub(crate) group_sep: Option<String>,
     /// rg: no `name:0` lines for files without matches.
     pub(crate) omit_zero_count: bool,
+    /// rg: `binary file matches (found "\0" byte around offset N)` on stdout.
+    pub(crate) rg_binary: bool,
 }
 
 /// What happened while searching one input.
@@ -856,6 +866,26 @@ pub(crate) async fn search_files(
     Ok((selected, error, false))
 }
 
+/// Search one reader (rg's stdin); `None` when the output pipe closed, else whether a
+/// line was selected.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn search_reader(
+    ctx: &Ctx,
+    reader: Reader<'_>,
+    name: &str,
+    show: bool,
+    m: &Matcher,
+    o: &Opts,
+    out: &mut Out<'_>,
+    state: &mut Shared,
+) -> Option<bool> {
+    match search(ctx, reader, name, show, m, o, out, state).await {
+        Ok(r) => Some(r.selected),
+        Err(Stop::Pipe) => None,
+        Err(Stop::Read(_)) => Some(false),
+    }
+}
+
 enum Stop {
     Pipe,
     Read(FsError),
@@ -917,12 +947,12 @@ impl<'a> Records<'a> {
     }
 
     /// Whether the first 32 KiB hold a NUL byte.
-    async fn peek_binary(&mut self) -> Result<bool, FsError> {
+    async fn peek_binary(&mut self) -> Result<Option<usize>, FsError> {
         while !self.eof && self.buf.len() - self.start < 32 * 1024 {
             self.fill().await?;
         }
         let end = (self.start + 32 * 1024).min(self.buf.len());
-        Ok(memchr::memchr(0, &self.buf[self.start..end]).is_some())
+        Ok(memchr::memchr(0, &self.buf[self.start..end]))
     }
 }
 
@@ -939,7 +969,11 @@ async fn search(
 ) -> Result<FileResult, Stop> {
     let delim = if o.null_data { 0u8 } else { b'\n' };
     let mut recs = Records { reader, buf: Vec::new(), start: 0, eof: false, delim };
-    let mut binary = !o.text && !o.null_data && recs.peek_binary().await.map_err(Stop::Read)?;
+    let mut nul_at: Option<u64> = None;
+    if !o.text && !o.null_data {
+        nul_at = recs.peek_binary().await.map_err(Stop::Read)?.map(|i| i as u64);
+    }
+    let mut binary = nul_at.is_some();
     if binary && o.skip_binary {
         return Ok(FileResult { selected: false, stop_all: false });
     }
@@ -977,8 +1011,11 @@ async fn search(
         lineno += 1;
         let this_off = offset;
         offset += line.len() as u64 + 1;
-        if !o.text && !binary && !o.null_data && memchr::memchr(0, &line).is_some() {
-            binary = true;
+        if !o.text && !binary && !o.null_data {
+            if let Some(i) = memchr::memchr(0, &line) {
+                binary = true;
+                nul_at = Some(this_off + i as u64);
+            }
         }
         let done = o.max.is_some_and(|mx| count >= mx);
         if done {
@@ -1077,8 +1114,14 @@ async fn search(
         out.put(&b).await?;
     }
     if binary_matched {
-        out.flush().await?;
-        let _ = ctx.stderr.write_str(&format!("grep: {name}: binary file matches\n")).await;
+        if o.rg_binary {
+            let prefix = if show { format!("{name}: ") } else { String::new() };
+            let msg = format!("{prefix}binary file matches (found \"\\0\" byte around offset {})\n", nul_at.unwrap_or(0));
+            out.put(msg.as_bytes()).await?;
+        } else {
+            out.flush().await?;
+            let _ = ctx.stderr.write_str(&format!("grep: {name}: binary file matches\n")).await;
+        }
     }
     let selected = if o.list_missing { count == 0 } else { count > 0 };
     Ok(FileResult { selected, stop_all: false })

@@ -111,7 +111,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut with_name: Option<bool> = None;
     let mut globs: Vec<Glob> = Vec::new();
     let mut hidden = false;
-    let mut o = Opts { label: "<stdin>".into(), group_sep: Some("--".into()), omit_zero_count: true, ..Default::default() };
+    let mut o = Opts { label: "<stdin>".into(), group_sep: Some("--".into()), omit_zero_count: true, rg_binary: true, ..Default::default() };
     let mut ctx_a = None;
     let mut ctx_b = None;
     let mut ctx_c = None;
@@ -225,7 +225,8 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
     };
     let implicit = operands.is_empty();
-    let stdin_only = implicit && !files_mode && false;
+    // Like ripgrep, with no path: search stdin when it is a pipe or file, else the cwd.
+    let stdin_only = implicit && !files_mode && !matches!(&*ctx.stdin.lock().await, crate::shell::io::Input::Empty);
     if implicit {
         operands.push(if stdin_only { "-".into() } else { ".".into() });
     }
@@ -259,6 +260,24 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut status_err = false;
     let mut files: Vec<(String, String, Metadata)> = Vec::new();
     let mut any_dir = false;
+    let mut out = Out::new(&ctx.stdout);
+    if stdin_only {
+        let show = with_name.unwrap_or(false);
+        let mut state = Shared::default();
+        let reader = match ctx.open("-").await {
+            Ok(r) => r,
+            Err(_) => return 2,
+        };
+        let r = super::grep::search_reader(&ctx, reader, "<stdin>", show, &matcher, &o, &mut out, &mut state).await;
+        if out.flush().await.is_err() {
+            return EXIT_PIPE;
+        }
+        return match r {
+            Some(true) => 0,
+            Some(false) => 1,
+            None => EXIT_PIPE,
+        };
+    }
     for op in &operands {
         let abs = ctx.abs(op);
         let meta = match ctx.vfs.stat(&abs).await {
@@ -299,7 +318,6 @@ pub async fn run(ctx: Ctx) -> i32 {
             files.push((shown, fabs, m));
         }
     }
-    let mut out = Out::new(&ctx.stdout);
     if files_mode {
         for (shown, _, _) in &files {
             out.buf().extend_from_slice(shown.as_bytes());

@@ -120,6 +120,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             children.entry(parent).or_default().push((name, m));
         }
         out.buf().extend_from_slice(op.as_bytes());
+        if o.classify && !op.ends_with('/') {
+            out.buf().push(b'/');
+        }
         out.buf().push(b'\n');
         let shown = render(&o, &children, "", op, 1, "", &mut out, &mut ndirs, &mut nfiles);
         if shown > 0 {
