@@ -1204,3 +1204,128 @@ fn record_gnu() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A RAM resource that records every read, to check which bytes a command asks for.
+struct Recording {
+    inner: RamResource,
+    reads: std::sync::Mutex<Vec<(String, Option<mirage_core::vfs::ByteRange>)>>,
+}
+
+#[async_trait::async_trait]
+impl Resource for Recording {
+    fn kind(&self) -> &'static str {
+        "ram"
+    }
+    async fn read_dir(&self, path: &str) -> Result<Vec<mirage_core::vfs::DirEntry>, mirage_core::vfs::FsError> {
+        self.inner.read_dir(path).await
+    }
+    async fn stat(&self, path: &str) -> Result<mirage_core::vfs::Metadata, mirage_core::vfs::FsError> {
+        self.inner.stat(path).await
+    }
+    async fn read(
+        &self,
+        path: &str,
+        range: Option<mirage_core::vfs::ByteRange>,
+    ) -> Result<mirage_core::vfs::ReadHandle, mirage_core::vfs::FsError> {
+        self.reads.lock().unwrap().push((path.to_string(), range));
+        self.inner.read(path, range).await
+    }
+    async fn write(&self, path: &str, data: Bytes) -> Result<(), mirage_core::vfs::FsError> {
+        self.inner.write(path, data).await
+    }
+    async fn remove_file(&self, path: &str) -> Result<(), mirage_core::vfs::FsError> {
+        self.inner.remove_file(path).await
+    }
+    async fn mkdir(&self, path: &str) -> Result<(), mirage_core::vfs::FsError> {
+        self.inner.mkdir(path).await
+    }
+    async fn rmdir(&self, path: &str) -> Result<(), mirage_core::vfs::FsError> {
+        self.inner.rmdir(path).await
+    }
+}
+
+#[tokio::test]
+async fn reads_only_what_is_needed() {
+    use mirage_core::vfs::ByteRange;
+    let inner = RamResource::new();
+    // 8 MiB of numbered lines.
+    let mut big = String::new();
+    let mut i = 0;
+    while big.len() < 8 << 20 {
+        i += 1;
+        big.push_str(&format!("line {i} of the big file, with some padding to make it longer\n"));
+    }
+    let lines = i;
+    inner.write("big.log", Bytes::from(big.clone())).await.unwrap();
+    inner.mkdir("d").await.unwrap();
+    for k in 0..40 {
+        inner.write(&format!("d/f{k:02}.log"), Bytes::from(format!("x\nERROR {k}\n"))).await.unwrap();
+    }
+    let rec = Arc::new(Recording { inner, reads: Default::default() });
+    let ws = Workspace::new(vec![("/b".into(), rec.clone() as Arc<dyn Resource>, MountMode::Read)], WorkspaceOptions::default()).unwrap();
+    let take = || std::mem::take(&mut *rec.reads.lock().unwrap());
+    let exec = |cmd: &'static str| {
+        let ws = &ws;
+        async move { ws.execute(cmd, ExecOptions::default()).await.unwrap() }
+    };
+
+    let o = exec("tail -n 5 /b/big.log").await;
+    let want: String = big.lines().skip(lines - 5).map(|l| format!("{l}\n")).collect();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+    let reads = take();
+    assert_eq!(reads, vec![("big.log".to_string(), Some(ByteRange::Suffix(64 * 1024)))], "tail -n 5 reads one 64 KiB suffix");
+
+    let o = exec("tail -c 10 /b/big.log").await;
+    assert_eq!(o.stdout, big.as_bytes()[big.len() - 10..].to_vec());
+    assert_eq!(take(), vec![("big.log".to_string(), Some(ByteRange::Suffix(10)))]);
+
+    // Growing reads when the lines are longer than the first block.
+    let o = exec("tail -n 2000 /b/big.log | head -n 1").await;
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), format!("{}\n", big.lines().nth(lines - 2000).unwrap()));
+    let ranges: Vec<_> = take().into_iter().map(|r| r.1).collect();
+    assert_eq!(ranges, vec![Some(ByteRange::Suffix(64 << 10)), Some(ByteRange::Suffix(128 << 10))]);
+
+    for cmd in ["stat -c %s /b/big.log", "du -sh /b", "find /b -name '*.log' -size +1k", "tree /b", "wc -c /b/big.log"] {
+        let o = exec(cmd).await;
+        assert_eq!(o.exit_code, 0, "{cmd}");
+        assert_eq!(take(), vec![], "{cmd} reads no object");
+    }
+
+    let o = exec("file /b/big.log").await;
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "/b/big.log: ASCII text\n");
+    assert_eq!(take(), vec![("big.log".to_string(), Some(ByteRange::Span { start: 0, end_inclusive: 8191 }))]);
+
+    // grep -r reads each file once, in order, and prints in order.
+    let o = exec("grep -r ERROR /b/d | head -n 3").await;
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "/b/d/f00.log:ERROR 0\n/b/d/f01.log:ERROR 1\n/b/d/f02.log:ERROR 2\n");
+    let o = exec("grep -rc ERROR /b/d | wc -l").await;
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "40\n");
+    let reads = take();
+    let whole: Vec<_> = reads.iter().filter(|r| r.0.starts_with("d/")).collect();
+    assert!(whole.len() >= 40 && whole.iter().all(|r| r.1.is_none()));
+}
+
+#[tokio::test]
+async fn find_delete_and_exec() {
+    let ws = workspace().await;
+    // A read-only mount refuses -delete before any request.
+    let ram: Arc<dyn Resource> = Arc::new(RamResource::new());
+    ram.write("x.tmp", Bytes::from_static(b"x")).await.unwrap();
+    ws.vfs().add_mount(mirage_core::vfs::Mount { prefix: "/ro".into(), resource: ram, mode: MountMode::Read });
+    let (out, err, code) = run(&ws, "find /ro -name '*.tmp' -delete").await;
+    assert_eq!((out.as_str(), err.as_str(), code), ("", "find: cannot delete '/ro/x.tmp': Read-only file system\n", 1));
+    assert_eq!(run(&ws, "find /ro").await.0, "/ro\n/ro/x.tmp\n");
+
+    // On a writable mount it deletes files, then directories left empty (depth first).
+    let (out, err, code) = run(&ws, "find log -name '*.log' -delete; find log | sort").await;
+    assert_eq!((out.as_str(), err.as_str(), code), ("log\nlog/.hidden\nlog/data.json\nlog/old\n", "", 0));
+    let (out, _, code) = run(&ws, "find log/old -delete; ls log").await;
+    assert_eq!((out.as_str(), code), ("data.json\n", 0));
+
+    // -exec runs registered commands; {} inside a word is replaced too; exit statuses.
+    assert_eq!(run(&ws, "find src -name '*.rs' -exec echo 'f={}' \\; | sort").await.0, "f=src/lib.rs\nf=src/main.rs\nf=src/util/mod.rs\n");
+    assert_eq!(run(&ws, "find src -name main.rs -exec grep -c fn {} \\;").await.0, "1\n");
+    assert_eq!(run(&ws, "find src -name main.rs -exec false {} + ; echo $?").await.0, "1\n");
+    assert_eq!(run(&ws, "find src -name main.rs -exec nosuch {} \\; ; echo $?").await, ("0\n".into(), "find: 'nosuch': No such file or directory\n".into(), 0));
+    assert_eq!(run(&ws, "cd src && find . -name '*.rs' -execdir echo {} \\; | sort").await.0, "./lib.rs\n./main.rs\n./mod.rs\n");
+}
