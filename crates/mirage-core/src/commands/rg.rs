@@ -131,8 +131,14 @@ pub async fn run(ctx: Ctx) -> i32 {
             "S" => smart = true,
             "n" => line_numbers = true,
             "N" => line_numbers = false,
-            "l" => o.list = true,
-            "files-without-match" => o.list_missing = true,
+            "l" => {
+                o.list = true;
+                o.list_missing = false;
+            }
+            "files-without-match" => {
+                o.list_missing = true;
+                o.list = false;
+            }
             "c" => o.count = true,
             "v" => o.invert = true,
             "o" => o.only = true,
