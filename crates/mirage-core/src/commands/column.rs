@@ -62,6 +62,10 @@ pub async fn run(ctx: Ctx) -> i32 {
                     lines.push(l.to_vec());
                 }
             }
+            Err(e) if e.kind == crate::vfs::ErrorKind::IsADirectory => {
+                ctx.err(format!("read failed: {e}")).await;
+                status = 1;
+            }
             Err(e) => {
                 ctx.err_path(op, &e).await;
                 status = 1;

@@ -100,8 +100,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             Some(v) => match v.parse() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    ctx.err(format!("invalid maximum depth '{v}'")).await;
-                    return 1;
+                    return textutil::usage_msg(&ctx, &format!("invalid maximum depth '{v}'"), 1).await;
                 }
             },
         }

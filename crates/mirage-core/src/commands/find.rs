@@ -108,6 +108,9 @@ impl Expr {
     }
 }
 
+/// Tests whose argument is a pattern: a stray word after one is likely an unquoted glob.
+const NAME_TESTS: &[&str] = &["-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-lname", "-ilname"];
+
 struct Parser<'a> {
     toks: &'a [String],
     pos: usize,
@@ -116,6 +119,8 @@ struct Parser<'a> {
     depth_first: bool,
     exec_count: usize,
     newer_paths: Vec<String>,
+    /// A stray word after a pattern test: (test, word), for GNU's unquoted-pattern hint.
+    hint: Option<(String, String)>,
 }
 
 type PResult<T> = Result<T, String>;
@@ -242,7 +247,7 @@ impl<'a> Parser<'a> {
             }
             "-size" => {
                 let v = self.arg(t)?;
-                let (cmp, suffix) = Cmp::parse(v).ok_or_else(|| format!("Invalid argument `{v}' to -size"))?;
+                let (cmp, suffix) = Cmp::parse(v).ok_or_else(|| format!("invalid argument `{v}' to `-size'"))?;
                 let unit = match suffix {
                     "" | "b" => 512,
                     "c" => 1,
@@ -250,16 +255,16 @@ impl<'a> Parser<'a> {
                     "k" => 1024,
                     "M" => 1 << 20,
                     "G" => 1 << 30,
-                    _ => return Err(format!("Invalid argument `{v}' to -size")),
+                    _ => return Err(format!("invalid -size type `{}'", suffix.chars().next().unwrap_or(' '))),
                 };
                 Expr::Test(Test::Size(cmp, unit))
             }
             "-mtime" | "-atime" | "-ctime" | "-mmin" | "-amin" | "-cmin" => {
                 let v = self.arg(t)?;
                 let secs = if t.ends_with("min") { 60 } else { 86400 };
-                let (cmp, rest) = Cmp::parse(v).ok_or_else(|| format!("Invalid argument `{v}' to `{t}'"))?;
+                let (cmp, rest) = Cmp::parse(v).ok_or_else(|| format!("invalid argument `{v}' to `{t}'"))?;
                 if !rest.is_empty() {
-                    return Err(format!("Invalid argument `{v}' to `{t}'"));
+                    return Err(format!("invalid argument `{v}' to `{t}'"));
                 }
                 Expr::Test(Test::Age(cmp, secs))
             }
@@ -326,6 +331,11 @@ impl<'a> Parser<'a> {
                 if other.starts_with('-') {
                     return Err(format!("unknown predicate `{other}'"));
                 }
+                if let Some(prev) = self.pos.checked_sub(3).and_then(|k| self.toks.get(k)) {
+                    if NAME_TESTS.contains(&prev.as_str()) {
+                        self.hint = Some((prev.clone(), other.to_string()));
+                    }
+                }
                 return Err(format!("paths must precede expression: `{other}'"));
             }
         };
@@ -371,7 +381,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut starts: Vec<String> = args[..i].to_vec();
     let expr_toks = &args[i..];
     let now = SystemTime::now();
-    let mut parser = Parser { toks: expr_toks, pos: 0, maxdepth: None, mindepth: 0, depth_first: false, exec_count: 0, newer_paths: Vec::new() };
+    let mut parser = Parser { toks: expr_toks, pos: 0, maxdepth: None, mindepth: 0, depth_first: false, exec_count: 0, newer_paths: Vec::new(), hint: None };
     let expr = if expr_toks.is_empty() {
         None
     } else {
@@ -385,6 +395,13 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             Err(m) => {
                 ctx.err(m).await;
+                // GNU adds a hint when the stray word names an existing file (a glob the
+                // shell expanded).
+                if let Some((prev, word)) = &parser.hint {
+                    if ctx.vfs.stat(&ctx.abs(word)).await.is_ok() {
+                        ctx.err(format!("possible unquoted pattern after predicate `{prev}'?")).await;
+                    }
+                }
                 return 1;
             }
         }

@@ -715,6 +715,14 @@ pub async fn run(ctx: Ctx) -> i32 {
             if !o.silent {
                 let _ = ctx.stderr.write_str(&format!("grep: {op}: Is a directory\n")).await;
             }
+            // GNU still reports a count for the directory it could not read.
+            if o.count {
+                let show = with_name || (multi && !no_name);
+                let line = if show { format!("{op}:0\n") } else { "0\n".to_string() };
+                if out.put(line.as_bytes()).await.is_err() {
+                    return EXIT_PIPE;
+                }
+            }
             continue;
         }
         if !implicit_dot && op != "." && op != ".." && op != "./" && filters.dir_excluded(op) {

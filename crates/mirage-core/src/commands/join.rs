@@ -61,7 +61,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                     "1" => 0,
                     "2" => 1,
                     _ => {
-                        ctx.err(format!("invalid file number: '{v}'")).await;
+                        ctx.err(format!("invalid field number: '{v}'")).await;
                         return 1;
                     }
                 };
@@ -133,6 +133,10 @@ pub async fn run(ctx: Ctx) -> i32 {
     for op in &p.operands {
         match textutil::read_all(&ctx, op).await {
             Ok(d) => data.push(d),
+            Err(e) if e.kind == crate::vfs::ErrorKind::IsADirectory => {
+                ctx.err(format!("read error: {e}")).await;
+                return 1;
+            }
             Err(e) => {
                 ctx.err_path(op, &e).await;
                 return 1;

@@ -50,14 +50,12 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         }
         s => {
-            ctx.err(format!("invalid body numbering style: '{s}'")).await;
-            return 1;
+            return textutil::usage_msg(&ctx, &format!("invalid body numbering style: '{s}'"), 1).await;
         }
     };
     let format = p.value("n").unwrap_or("rn").to_string();
     if !matches!(format.as_str(), "ln" | "rn" | "rz") {
-        ctx.err(format!("invalid line numbering format: '{format}'")).await;
-        return 1;
+        return textutil::usage_msg(&ctx, &format!("invalid line numbering format: '{format}'"), 1).await;
     }
     let num = |k: &str, d: i64, what: &str| -> Result<i64, String> {
         match p.value(k) {

@@ -26,6 +26,11 @@ pub async fn run(ctx: Ctx) -> i32 {
     for op in &operands {
         let r = match ctx.open(op).await {
             Ok(r) => r,
+            Err(e) if e.kind == crate::vfs::ErrorKind::IsADirectory => {
+                ctx.err(format!("{op}: 0: {e}")).await;
+                status = 1;
+                continue;
+            }
             Err(e) => {
                 ctx.err(format!("cannot open {op}: {e}")).await;
                 status = 1;

@@ -363,22 +363,23 @@ pub async fn run(ctx: Ctx) -> i32 {
         let prec = first.frac.max(step.frac);
         let scale = prec.max(last.frac);
         let (f, s, l) = (rescale(first, scale), rescale(step, scale), rescale(last, scale));
+        // The width of -w from the first and the last value printed, so output streams.
+        let w = if width && ((s > 0 && f <= l) || (s < 0 && f >= l)) {
+            let last_v = f + ((l - f) / s) * s;
+            fixed(f, scale, prec).len().max(fixed(last_v, scale, prec).len())
+        } else {
+            0
+        };
         let mut k: i128 = 0;
         loop {
             let v = f + k * s;
             if (s > 0 && v > l) || (s < 0 && v < l) {
                 break;
             }
-            emit(fixed(v, scale, prec), &mut values);
+            emit(pad_zero(fixed(v, scale, prec), w), &mut values);
             k += 1;
-            if values.len() >= 4096 {
-                if !width {
-                    if flush(&mut out, &mut values, &sep, false).await.is_err() {
-                        return EXIT_PIPE;
-                    }
-                } else if values.len() > limit {
-                    break;
-                }
+            if values.len() >= 4096 && flush(&mut out, &mut values, &sep, false).await.is_err() {
+                return EXIT_PIPE;
             }
         }
     } else {
@@ -418,7 +419,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         }
     }
-    if width {
+    if width && !(exact && format.is_none()) {
         let w = values.iter().map(|v| v.len()).max().unwrap_or(0);
         for v in values.iter_mut() {
             if v.len() < w {
@@ -438,6 +439,17 @@ pub async fn run(ctx: Ctx) -> i32 {
         return EXIT_PIPE;
     }
     0
+}
+
+fn pad_zero(v: String, w: usize) -> String {
+    if v.len() >= w {
+        return v;
+    }
+    let pad = "0".repeat(w - v.len());
+    match v.strip_prefix('-') {
+        Some(rest) => format!("-{pad}{rest}"),
+        None => format!("{pad}{v}"),
+    }
 }
 
 /// Write values joined by `sep`; the separator goes before every value but the very first.

@@ -679,7 +679,13 @@ pub async fn run(ctx: Ctx) -> i32 {
                 }
             }
             Err(e) => {
-                let what = if check.is_some() { format!("{op}: {e}") } else { format!("cannot read: {op}: {e}") };
+                let what = if check.is_some() {
+                    format!("{op}: {e}")
+                } else if e.kind == crate::vfs::ErrorKind::IsADirectory {
+                    format!("read failed: {op}: {e}")
+                } else {
+                    format!("cannot read: {op}: {e}")
+                };
                 ctx.err(what).await;
                 return 2;
             }

@@ -25,7 +25,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             Ok(d) => d,
             Err(e) => {
                 if e.kind == crate::vfs::ErrorKind::IsADirectory {
-                    ctx.err(format!("{op}: read error: {e}")).await;
+                    ctx.err(format!("{op}: read error: Invalid argument")).await;
                 } else {
                     ctx.err(format!("failed to open '{op}' for reading: {e}")).await;
                 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::args::{self, flag, long_flag, value};
-use super::textutil::{self, Out};
+use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::pattern::Pattern;
 use crate::vfs::Metadata;
@@ -29,6 +29,8 @@ const SPEC: &[args::Opt] = &[
 ];
 
 
+const USAGE: &str = "usage: tree [-acdfghilnpqrstuvxACDFJQNSUX] [-L level [-R]] [-H  baseHREF]\n\t[-T title] [-o filename] [-P pattern] [-I pattern] [--gitignore]\n\t[--gitfile[=]file] [--matchdirs] [--metafirst] [--ignore-case]\n\t[--nolinks] [--hintro[=]file] [--houtro[=]file] [--inodes] [--device]\n\t[--sort[=]<name>] [--dirsfirst] [--filesfirst] [--filelimit #] [--si]\n\t[--du] [--prune] [--charset[=]X] [--timefmt[=]format] [--fromfile]\n\t[--fflinks] [--info] [--infofile[=]file] [--noreport] [--version]\n\t[--help] [--] [directory ...]\n";
+
 struct Opts {
     all: bool,
     dirs_only: bool,
@@ -47,9 +49,17 @@ fn patterns(s: Option<&str>) -> Vec<Pattern> {
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
-    let p = match textutil::parse_or_usage(&ctx, SPEC, 2).await {
+    let p = match args::parse(&ctx.args, SPEC) {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(e) => {
+            let what = match e {
+                args::UsageError::Invalid(c) => format!("-`{c}'"),
+                args::UsageError::Unrecognized(s) | args::UsageError::Ambiguous(s) => format!("`{s}'"),
+                args::UsageError::MissingValue(s) => format!("`{s}'"),
+            };
+            let _ = ctx.stderr.write_str(&format!("tree: Invalid argument {what}.\n{USAGE}")).await;
+            return 1;
+        }
     };
     let level = match p.value("L") {
         None => None,
@@ -57,7 +67,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             Ok(n) if n > 0 => Some(n),
             _ => {
                 let _ = ctx.stderr.write_str("tree: Invalid level, must be greater than 0.\n").await;
-                return 2;
+                return 1;
             }
         },
     };

@@ -96,6 +96,10 @@ pub async fn run(ctx: Ctx) -> i32 {
     let input = p.operands.first().cloned().unwrap_or_else(|| "-".into());
     let reader = match ctx.open(&input).await {
         Ok(r) => r,
+        Err(e) if e.kind == crate::vfs::ErrorKind::IsADirectory => {
+            ctx.err(format!("error reading '{input}'")).await;
+            return 1;
+        }
         Err(e) => {
             ctx.err_path(&input, &e).await;
             return 1;
