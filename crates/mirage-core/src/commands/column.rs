@@ -34,8 +34,8 @@ pub async fn run(ctx: Ctx) -> i32 {
         Err(c) => return c,
     };
     let table = p.has("t");
-    let seps: Option<Vec<u8>> = p.value("s").map(|s| textutil::c_unescape(s));
-    let out_sep = p.value("o").map(|s| textutil::c_unescape(s)).unwrap_or_else(|| b"  ".to_vec());
+    let seps: Option<Vec<u8>> = p.value("s").map(textutil::c_unescape);
+    let out_sep = p.value("o").map(textutil::c_unescape).unwrap_or_else(|| b"  ".to_vec());
     let term_width: usize = match p.value("c") {
         Some(v) => match v.parse() {
             Ok(n) => n,

@@ -41,11 +41,7 @@ struct Units {
 impl Units {
     fn usage(&self, m: &Metadata) -> u64 {
         if m.is_dir() {
-            if self.apparent {
-                4096
-            } else {
-                4096
-            }
+            4096
         } else if self.apparent {
             m.size
         } else {
@@ -188,7 +184,7 @@ fn walk(
     if let Some(list) = children.get(rel) {
         for (name, m) in list {
             let child_shown = join_display(shown, name);
-            let visible = max_depth.is_none_or(|d| depth + 1 <= d);
+            let visible = max_depth.is_none_or(|d| depth < d);
             if m.is_dir() {
                 let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
                 sum += walk(children, &child_rel, &child_shown, depth + 1, max_depth, all, units, term, out);

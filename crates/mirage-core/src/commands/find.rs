@@ -583,7 +583,7 @@ impl<'c> Finder<'c> {
     fn test(&self, t: &Test, n: &Node<'_>, st: &mut State<'_>) -> bool {
         match t {
             Test::Name(p, ci) => {
-                let name = if n.depth == 0 { n.name.to_string() } else { n.name.to_string() };
+                let name = n.name.to_string();
                 if *ci {
                     p.matches(&name.to_lowercase())
                 } else {

@@ -34,7 +34,7 @@ struct Line<'a> {
     fields: Vec<&'a [u8]>,
 }
 
-fn split<'a>(raw: &'a [u8], tab: Option<u8>) -> Vec<&'a [u8]> {
+fn split(raw: &[u8], tab: Option<u8>) -> Vec<&[u8]> {
     match tab {
         Some(t) => raw.split(|&b| b == t).collect(),
         None => raw.split(|&b| b == b' ' || b == b'\t').filter(|f| !f.is_empty()).collect(),

@@ -258,7 +258,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 g.pat.matches(&b)
             }
         };
-        if globs.iter().filter(|g| g.negated).any(|g| subject(g)) {
+        if globs.iter().filter(|g| g.negated).any(subject) {
             return false;
         }
         includes.is_empty() || includes.iter().any(|g| subject(g))

@@ -113,10 +113,8 @@ pub async fn run(ctx: Ctx) -> i32 {
                 }
             }
         };
-        if headers {
-            if write_header(&ctx, op, first).await.is_err() {
-                return EXIT_PIPE;
-            }
+        if headers && write_header(&ctx, op, first).await.is_err() {
+            return EXIT_PIPE;
         }
         first = false;
         let r = match size {
@@ -172,7 +170,7 @@ async fn tail_file(ctx: &Ctx, abs: &str, size: u64, amount: Amount, delim: u8) -
             copy_range(ctx, abs, ByteRange::Suffix(n.min(size))).await
         }
         Amount::FromByte(n) => {
-            if n - 1 >= size {
+            if n > size {
                 return Ok(());
             }
             copy_range(ctx, abs, ByteRange::From(n - 1)).await

@@ -206,7 +206,8 @@ pub async fn run(ctx: Ctx) -> i32 {
     let squeeze = p.has("s");
     let truncate = p.has("t");
     let ops = &p.operands;
-    let need_two = !delete && !(squeeze && ops.len() == 1) || (delete && squeeze);
+    // Translating needs two sets (`-s` alone may have one); `-d` needs one, `-ds` two.
+    let need_two = if delete { squeeze } else { !(squeeze && ops.len() == 1) };
     if ops.is_empty() {
         return textutil::usage_msg(&ctx, "missing operand", 1).await;
     }
