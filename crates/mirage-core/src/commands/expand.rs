@@ -42,7 +42,11 @@ pub fn parse_tabs(specs: &[String]) -> Result<Tabs, String> {
     for spec in specs {
         for part in spec.split([',', ' ']).filter(|s| !s.is_empty()) {
             if let Some(n) = part.strip_prefix('/').or_else(|| part.strip_prefix('+')) {
-                every = Some(n.parse::<usize>().map_err(|_| format!("tab size contains invalid character(s): '{part}'"))?);
+                let n = n.parse::<usize>().map_err(|_| format!("tab size contains invalid character(s): '{part}'"))?;
+                if n == 0 {
+                    return Err("tab size cannot be 0".into());
+                }
+                every = Some(n);
                 continue;
             }
             let n: usize = part.parse().map_err(|_| format!("tab size contains invalid character(s): '{part}'"))?;

@@ -354,7 +354,11 @@ pub async fn run(ctx: Ctx) -> i32 {
     };
     let mut values: Vec<String> = Vec::new();
     let mut out = Out::new(&ctx.stdout);
-    let exact = !(first.exp || step.exp || last.exp);
+    // Exact stepping while the scaled integers stay far from i128's range.
+    let int_digits = |d: &Dec| d.scaled.unsigned_abs().to_string().len() as u32 - d.frac.min(d.scaled.unsigned_abs().to_string().len() as u32);
+    let scale_all = first.frac.max(step.frac).max(last.frac);
+    let fits = [first, step, last].iter().all(|d| int_digits(d) + scale_all <= 30);
+    let exact = !(first.exp || step.exp || last.exp) && fits;
     let limit = 10_000_000usize;
     let emit = |s: String, values: &mut Vec<String>| values.push(s);
     let mut chunks_out: Vec<String> = Vec::new();

@@ -123,7 +123,7 @@ fn parse_set(s: &str) -> Result<Vec<Item>, String> {
                         };
                         match n {
                             Some(n) => {
-                                items.push(Item::Repeat(c, n));
+                                items.push(Item::Repeat(c, n.min(1 << 20)));
                                 i = end + 1;
                                 continue;
                             }
