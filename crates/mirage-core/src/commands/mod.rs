@@ -3,12 +3,36 @@
 
 pub mod args;
 pub mod cat;
+pub mod column;
+pub mod comm;
+pub mod cut;
+pub mod du;
 pub mod echo;
+pub mod expand;
+pub mod file;
+pub mod find;
+pub mod fold;
+pub mod grep;
 pub mod head;
+pub mod join;
 pub mod ls;
+pub mod nl;
+pub mod paste;
 pub mod pwd;
+pub mod rev;
+pub mod rg;
+pub mod seq;
+pub mod sort;
+pub mod stat;
+pub mod tac;
+pub mod tail;
 pub mod test;
+pub mod textutil;
+pub mod tr;
+pub mod tree;
 pub mod truefalse;
+pub mod unexpand;
+pub mod uniq;
 pub mod wc;
 
 use std::collections::HashMap;
@@ -120,14 +144,37 @@ impl Registry {
     pub fn builtin() -> Registry {
         let mut r = Registry::default();
         r.add("cat", cmd!(cat::run));
+        r.add("column", cmd!(column::run));
+        r.add("comm", cmd!(comm::run));
+        r.add("cut", cmd!(cut::run));
+        r.add("du", cmd!(du::run));
         r.add("echo", cmd!(echo::run));
+        r.add("expand", cmd!(expand::run));
+        r.add("file", cmd!(file::run));
+        r.add("find", cmd!(find::run));
+        r.add("fold", cmd!(fold::run));
+        r.add("grep", cmd!(grep::run));
         r.add("head", cmd!(head::run));
+        r.add("join", cmd!(join::run));
         r.add("ls", cmd!(ls::run));
+        r.add("nl", cmd!(nl::run));
+        r.add("paste", cmd!(paste::run));
         r.add("pwd", cmd!(pwd::run));
+        r.add("rev", cmd!(rev::run));
+        r.add("rg", cmd!(rg::run));
+        r.add("seq", cmd!(seq::run));
+        r.add("sort", cmd!(sort::run));
+        r.add("stat", cmd!(stat::run));
+        r.add("tac", cmd!(tac::run));
+        r.add("tail", cmd!(tail::run));
         r.add("test", cmd!(test::run));
         r.add("[", cmd!(test::run));
+        r.add("tr", cmd!(tr::run));
+        r.add("tree", cmd!(tree::run));
         r.add("true", cmd!(truefalse::run_true));
         r.add("false", cmd!(truefalse::run_false));
+        r.add("unexpand", cmd!(unexpand::run));
+        r.add("uniq", cmd!(uniq::run));
         r.add("wc", cmd!(wc::run));
         r
     }

@@ -1,0 +1,126 @@
+//! `unexpand`: blanks to tabs (leading blanks by default, `-a` all, `-t N`/`LIST`,
+//! `--first-only`), following GNU's rules for single blanks before a tab stop.
+
+use super::args::{self, flag, long_flag, value};
+use super::expand::{obsolete_tabs, parse_tabs, Tabs};
+use super::textutil::{self, Out};
+use super::{Ctx, EXIT_PIPE};
+use crate::shell::io::LineReader;
+
+const SPEC: &[args::Opt] = &[flag('a', "all"), value('t', "tabs"), long_flag("first-only")];
+
+fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, out: &mut Vec<u8>) {
+    let mut convert = true;
+    let mut column = 0usize;
+    let mut one_blank_before_tab_stop = false;
+    let mut prev_blank = true;
+    let mut pending: Vec<u8> = Vec::new();
+    for &c0 in line {
+        let mut c = c0;
+        if convert {
+            let blank = c == b' ' || c == b'\t';
+            if blank {
+                let next = tabs.next(column);
+                match next {
+                    None => convert = false,
+                    Some(next_tab) => {
+                        if c == b'\t' {
+                            column = next_tab;
+                            if !pending.is_empty() {
+                                pending[0] = b'\t';
+                            }
+                        } else {
+                            column += 1;
+                            if !(prev_blank && column == next_tab) {
+                                if column == next_tab {
+                                    one_blank_before_tab_stop = true;
+                                }
+                                pending.push(c);
+                                prev_blank = true;
+                                continue;
+                            }
+                            c = b'\t';
+                            if !pending.is_empty() {
+                                pending[0] = b'\t';
+                            }
+                        }
+                        // Discard pending blanks, unless it was a single blank just
+                        // before the previous tab stop.
+                        if one_blank_before_tab_stop {
+                            pending.truncate(1);
+                        } else {
+                            pending.clear();
+                        }
+                    }
+                }
+            } else if c == 8 {
+                column = column.saturating_sub(1);
+            } else {
+                column += 1;
+            }
+            if !pending.is_empty() {
+                if pending.len() > 1 && one_blank_before_tab_stop {
+                    pending[0] = b'\t';
+                }
+                out.extend_from_slice(&pending);
+                pending.clear();
+                one_blank_before_tab_stop = false;
+            }
+            prev_blank = blank;
+            convert &= all || blank;
+        }
+        out.push(c);
+    }
+    out.extend_from_slice(&pending);
+}
+
+pub async fn run(ctx: Ctx) -> i32 {
+    let argv = obsolete_tabs(&ctx.args);
+    let p = match textutil::parse_args_or_usage(&ctx, &argv, SPEC, 1).await {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let specs: Vec<String> = p.opts.iter().filter(|o| o.key == "t").filter_map(|o| o.value.clone()).collect();
+    let tabs = match parse_tabs(&specs) {
+        Ok(t) => t,
+        Err(m) => {
+            ctx.err(m).await;
+            return 1;
+        }
+    };
+    let all = (p.has("a") || !specs.is_empty()) && !p.has("first-only");
+    let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
+    let mut status = 0;
+    let mut out = Out::new(&ctx.stdout);
+    for op in &operands {
+        let r = match ctx.open(op).await {
+            Ok(r) => r,
+            Err(e) => {
+                ctx.err_path(op, &e).await;
+                status = 1;
+                continue;
+            }
+        };
+        let mut lines = LineReader::new(r);
+        loop {
+            match lines.next_line().await {
+                Ok(Some(l)) => {
+                    unexpand_line(&l, &tabs, all, out.buf());
+                    if out.maybe_flush().await.is_err() {
+                        return EXIT_PIPE;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    ctx.err_path(op, &e).await;
+                    status = 1;
+                    break;
+                }
+            }
+        }
+    }
+    if out.flush().await.is_err() {
+        return EXIT_PIPE;
+    }
+    status
+}
