@@ -131,6 +131,12 @@ export interface ExecuteOptions {
   env?: Record<string, string>
   /** Abort the command: the promise rejects with an `AbortError` and requests stop. */
   signal?: AbortSignal
+  /**
+   * Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
+   * Past it the command and its requests are stopped; the result has exit code 124 and
+   * `mirage: command timed out after Ns` on stderr.
+   */
+  timeoutMs?: number
 }
 
 export interface ExecuteResultJson {
@@ -202,4 +208,10 @@ export interface WorkspaceOptions {
    * command is stopped and a note is added to stderr.
    */
   maxOutputBytes?: number
+  /**
+   * Default deadline of every `execute`, in milliseconds (default: none). Past it the
+   * command and its requests are stopped and the result has exit code 124 and
+   * `mirage: command timed out after Ns` on stderr.
+   */
+  timeoutMs?: number
 }

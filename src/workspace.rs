@@ -44,6 +44,10 @@ pub struct WorkspaceOptions {
     /// Bytes of stdout (and of stderr) kept from one `execute` (default 16 MiB); past it the
     /// command is stopped and a note is added to stderr.
     pub max_output_bytes: Option<u32>,
+    /// Default deadline of every `execute`, in milliseconds (default: none). Past it the
+    /// command and its requests are stopped and the result has exit code 124 and
+    /// `mirage: command timed out after Ns` on stderr.
+    pub timeout_ms: Option<f64>,
 }
 
 /// Options of `ws.execute(command, options)`.
@@ -59,6 +63,19 @@ pub struct ExecuteOptions {
     /// Abort the command: the promise rejects with an `AbortError` and requests stop.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<String>,
+    /// Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
+    /// Past it the command and its requests are stopped; the result has exit code 124 and
+    /// `mirage: command timed out after Ns` on stderr.
+    pub timeout_ms: Option<f64>,
+}
+
+/// A `timeoutMs` option as a duration: a finite number >= 0 (0 = no deadline).
+fn timeout_option(ms: Option<f64>) -> Result<Option<std::time::Duration>> {
+    match ms {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v >= 0.0 && v <= 1e12 => Ok(Some(std::time::Duration::from_micros((v * 1000.0) as u64))),
+        Some(_) => Err(invalid_arg("timeoutMs must be a number of milliseconds >= 0")),
+    }
 }
 
 /// The outcome of a command line, as bash would report it.
@@ -177,7 +194,7 @@ impl Workspace {
         ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource>, options?: WorkspaceOptions"
     )]
     pub fn new(resources: HashMap<String, AnyResource<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
-        let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None });
+        let options = options.unwrap_or(WorkspaceOptions { mode: None, mode_overrides: None, max_output_bytes: None, timeout_ms: None });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
             .mode_overrides
@@ -199,6 +216,7 @@ impl Workspace {
         if let Some(n) = options.max_output_bytes {
             core_opts.max_output_bytes = n as usize;
         }
+        core_opts.timeout = timeout_option(options.timeout_ms)?;
         let inner = CoreWorkspace::new(mounts, core_opts).map_err(ws_error)?;
         Ok(Workspace { inner: Arc::new(inner) })
     }
@@ -227,6 +245,7 @@ impl Workspace {
             }
             opts.cwd = o.get::<String>("cwd")?;
             opts.env = o.get::<HashMap<String, String>>("env")?;
+            opts.timeout = timeout_option(o.get::<f64>("timeoutMs")?)?;
             if let Some(signal) = o.get::<Object>("signal")? {
                 if signal.get::<bool>("aborted")?.unwrap_or(false) {
                     return env.spawn_future(async { Err::<ExecuteResult, _>(abort_error()) });

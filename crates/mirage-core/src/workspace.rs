@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::FutureExt;
@@ -18,12 +19,27 @@ pub struct WorkspaceOptions {
     /// Largest stdout (and, separately, stderr) kept from one `execute`; past it the
     /// command is stopped and a note is added to stderr.
     pub max_output_bytes: usize,
+    /// Default deadline of one `execute` (none by default); see `ExecOptions::timeout`.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20 }
+        WorkspaceOptions { max_output_bytes: 16 << 20, timeout: None }
     }
+}
+
+/// Exit status of a command stopped by its deadline (GNU `timeout`'s).
+pub const EXIT_TIMEOUT: i32 = 124;
+
+/// `2s`, `1.5s`, `0.25s`: a deadline as the timeout note shows it.
+pub fn format_seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        return format!("{}s", ms / 1000);
+    }
+    let s = format!("{}.{:03}", ms / 1000, ms % 1000);
+    format!("{}s", s.trim_end_matches('0'))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -33,6 +49,10 @@ pub struct ExecOptions {
     pub cwd: Option<String>,
     /// Run in a fork of the session with these variables added; changes do not persist.
     pub env: Option<HashMap<String, String>>,
+    /// Deadline for this call: `Some(d)` overrides the workspace default, `Some(ZERO)`
+    /// means none. Past it the command (and every request it has in flight) is dropped,
+    /// the status is 124 and stderr ends with `mirage: command timed out after Ns`.
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -161,9 +181,20 @@ impl Workspace {
                 guard.run_script(command, &io).await
             }
         };
-        let status = match AssertUnwindSafe(run).catch_unwind().await {
-            Ok(s) => s,
-            Err(panic) => {
+        let deadline = opts.timeout.or(self.options.timeout).filter(|d| !d.is_zero());
+        let guarded = AssertUnwindSafe(run).catch_unwind();
+        let finished = match deadline {
+            // Dropping the future stops the command and closes its connections.
+            Some(d) => tokio::time::timeout(d, guarded).await.ok(),
+            None => Some(guarded.await),
+        };
+        let status = match finished {
+            None => {
+                let _ = io.stderr.write_str(&format!("mirage: command timed out after {}\n", format_seconds(deadline.unwrap_or_default()))).await;
+                EXIT_TIMEOUT
+            }
+            Some(Ok(s)) => s,
+            Some(Err(panic)) => {
                 let msg = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
