@@ -454,6 +454,12 @@ export interface ExecuteOptions {
   noHistory?: boolean
   /** Do not run: resolve to a `ProvisionResult` (the cost estimate) instead. */
   provision?: boolean
+  /**
+   * Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
+   * Past it the command and its requests are stopped; the result has exit code 124 and
+   * `mirage: command timed out after Ns` on stderr.
+   */
+  timeoutMs?: number
 }
 
 export interface ExecuteResultJson {
@@ -765,6 +771,12 @@ export interface WorkspaceOptions {
   maxOutputBytes?: number
   /** Commands kept in `ws.history` (default 100). */
   historyLimit?: number
+  /**
+   * Default deadline of every `execute`, in milliseconds (default: none). Past it the
+   * command and its requests are stopped and the result has exit code 124 and
+   * `mirage: command timed out after Ns` on stderr.
+   */
+  timeoutMs?: number
   /**
    * Output caps and timeouts per mount prefix and command:
    * `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.

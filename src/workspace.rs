@@ -46,6 +46,10 @@ pub struct WorkspaceOptions {
     pub max_output_bytes: Option<u32>,
     /// Commands kept in `ws.history` (default 100).
     pub history_limit: Option<u32>,
+    /// Default deadline of every `execute`, in milliseconds (default: none). Past it the
+    /// command and its requests are stopped and the result has exit code 124 and
+    /// `mirage: command timed out after Ns` on stderr.
+    pub timeout_ms: Option<f64>,
     /// Output caps and timeouts per mount prefix and command:
     /// `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
     #[napi(ts_type = "Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>")]
@@ -196,6 +200,7 @@ fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
     if let Some(n) = options.history_limit {
         core_opts.history_limit = n as usize;
     }
+    core_opts.timeout = timeout_option(options.timeout_ms)?;
     for (prefix, per_command) in options.command_safeguards.iter().flatten() {
         let entry = core_opts.safeguards.entry(path::normalize_prefix(prefix)).or_default();
         for (name, g) in per_command {
@@ -310,6 +315,19 @@ pub struct ExecuteOptions {
     pub no_history: Option<bool>,
     /// Do not run: resolve to a `ProvisionResult` (the cost estimate) instead.
     pub provision: Option<bool>,
+    /// Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
+    /// Past it the command and its requests are stopped; the result has exit code 124 and
+    /// `mirage: command timed out after Ns` on stderr.
+    pub timeout_ms: Option<f64>,
+}
+
+/// A `timeoutMs` option as a duration: a finite number >= 0 (0 = no deadline).
+fn timeout_option(ms: Option<f64>) -> Result<Option<std::time::Duration>> {
+    match ms {
+        None => Ok(None),
+        Some(v) if v.is_finite() && (0.0..=1e12).contains(&v) => Ok(Some(std::time::Duration::from_micros((v * 1000.0) as u64))),
+        Some(_) => Err(invalid_arg("timeoutMs must be a number of milliseconds >= 0")),
+    }
 }
 
 /// The outcome of a command line, as bash would report it.
@@ -463,6 +481,7 @@ impl Workspace {
             mode_overrides: None,
             max_output_bytes: None,
             history_limit: None,
+            timeout_ms: None,
             command_safeguards: None,
             pricing: None,
         });
@@ -632,6 +651,7 @@ impl Workspace {
             opts.cwd = o.get::<String>("cwd")?;
             opts.env = o.get::<HashMap<String, String>>("env")?;
             opts.session_id = o.get::<String>("sessionId")?;
+            opts.timeout = timeout_option(o.get::<f64>("timeoutMs")?)?;
             opts.no_history = o.get::<bool>("noHistory")?.unwrap_or(false);
             if let Some(id) = &opts.session_id {
                 if let Err(e) = self.inner.session(id) {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::FutureExt;
@@ -18,6 +18,19 @@ use crate::vfs::{path, Mount, MountMode, MountTable, Resource, Vfs};
 
 pub const DEFAULT_SESSION: &str = "default";
 
+/// The status of a command stopped by its deadline, as `timeout(1)` reports it.
+pub const EXIT_TIMEOUT: i32 = 124;
+
+/// `2s`, `1.5s`, `0.25s`: a deadline as the timeout note shows it.
+pub fn format_seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        return format!("{}s", ms / 1000);
+    }
+    let s = format!("{}.{:03}", ms / 1000, ms % 1000);
+    format!("{}s", s.trim_end_matches('0'))
+}
+
 #[derive(Clone, Debug)]
 pub struct WorkspaceOptions {
     /// Largest stdout (and, separately, stderr) kept from one `execute`; past it the
@@ -29,11 +42,13 @@ pub struct WorkspaceOptions {
     pub safeguards: crate::shell::exec::Safeguards,
     /// Prices used by `provision`, by mount prefix (`/bucket`); B2's and AWS S3's by default.
     pub pricing: HashMap<String, crate::provision::Pricing>,
+    /// Default deadline of one `execute` (none by default); see `ExecOptions::timeout`.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default(), pricing: Default::default() }
+        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default(), pricing: Default::default(), timeout: None }
     }
 }
 
@@ -48,6 +63,10 @@ pub struct ExecOptions {
     pub session_id: Option<String>,
     /// Leave this command out of the history.
     pub no_history: bool,
+    /// Deadline for this call: `Some(d)` overrides the workspace default, `Some(ZERO)`
+    /// means none. Past it the command (and every request it has in flight) is dropped,
+    /// the status is 124 and stderr ends with `mirage: command timed out after Ns`.
+    pub timeout: Option<Duration>,
 }
 
 /// What an `execute` did, for metering.
@@ -440,9 +459,20 @@ impl Workspace {
             }
         };
         let counters = Arc::new(ExecStats::default());
-        let status = match stats::scope(counters.clone(), AssertUnwindSafe(run).catch_unwind()).await {
-            Ok(s) => s,
-            Err(panic) => {
+        let deadline = opts.timeout.or(self.options.timeout).filter(|d| !d.is_zero());
+        let guarded = stats::scope(counters.clone(), AssertUnwindSafe(run).catch_unwind());
+        let finished = match deadline {
+            // Dropping the future stops the command and closes its connections.
+            Some(d) => tokio::time::timeout(d, guarded).await.ok(),
+            None => Some(guarded.await),
+        };
+        let status = match finished {
+            None => {
+                let _ = io.stderr.write_str(&format!("mirage: command timed out after {}\n", format_seconds(deadline.unwrap_or_default()))).await;
+                EXIT_TIMEOUT
+            }
+            Some(Ok(s)) => s,
+            Some(Err(panic)) => {
                 let msg = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())

@@ -21,8 +21,8 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LE
 use http::Method;
 use md5::{Digest, Md5};
 
-use crate::config::DEFAULT_TIMEOUT_MS;
 use crate::config::{parse_endpoint, valid_region, validate_bucket, Endpoint, S3Config};
+use crate::config::{DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS};
 use crate::error::{transport_error, S3Error};
 use crate::keys::{check_key, encode_key, encode_query};
 use crate::retry;
@@ -47,7 +47,11 @@ pub const PARTS_IN_FLIGHT: usize = 3;
 /// Time to headers for CompleteMultipartUpload, which can take minutes.
 const COMPLETE_TIMEOUT: Duration = Duration::from_secs(300);
 /// A body read that sees no byte for this long fails (then callers may retry/resume).
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_millis(DEFAULT_BODY_IDLE_TIMEOUT_MS);
+/// A streamed GET whose body is cut (reset, closed early, idle past the body timeout) is
+/// re-opened with a ranged GET from the next byte, checked against the ETag, at most this
+/// many times per read.
+pub const MAX_READ_RESUMES: u32 = 10;
 /// A `Date` this far from our clock on a 403 is taken as clock skew.
 const SKEW_THRESHOLD_MS: i64 = 240_000;
 /// Longest presigned URL lifetime SigV4 allows.
@@ -153,6 +157,8 @@ struct Inner {
     path_style: bool,
     timeout: Duration,
     max_attempts: u32,
+    /// Requests in flight at once (all clones of this client).
+    limit: tokio::sync::Semaphore,
     /// Server clock minus ours, in ms.
     skew_ms: AtomicI64,
 }
@@ -345,7 +351,11 @@ impl S3Client {
             .no_proxy()
             .pool_idle_timeout(Duration::from_secs(4))
             .connect_timeout(Duration::from_secs(10))
-            .read_timeout(BODY_IDLE_TIMEOUT)
+            .read_timeout(Duration::from_millis(
+                cfg.body_idle_timeout_ms
+                    .unwrap_or(DEFAULT_BODY_IDLE_TIMEOUT_MS)
+                    .max(1),
+            ))
             .user_agent(concat!("mirage-native/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| S3Error::Config("could not build the HTTP client".into()))?;
@@ -373,6 +383,10 @@ impl S3Client {
                 } else {
                     cfg.max_attempts
                 },
+                limit: tokio::sync::Semaphore::new(
+                    cfg.max_concurrency
+                        .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+                ),
                 skew_ms: AtomicI64::new(0),
             }),
         })
@@ -522,6 +536,9 @@ impl S3Client {
         let mut skew_corrected = false;
         loop {
             attempt += 1;
+            // One slot per attempt, from sending until the handler is done (headers and any
+            // small body); never held across the backoff sleep. The semaphore is never closed.
+            let permit = self.inner.limit.acquire().await.ok();
             let (err, retry_after) = match self.send_once(&req, &url).await {
                 Ok(resp) if resp.status().is_success() => match handle(resp).await {
                     Ok(v) => return Ok(v),
@@ -558,6 +575,7 @@ impl S3Client {
                 }
                 Err(e) => (e, None),
             };
+            drop(permit);
             if err.is_retryable() && attempt < req.max_attempts.unwrap_or(self.inner.max_attempts) {
                 tokio::time::sleep(retry::delay(attempt, &err, retry_after)).await;
                 continue;
@@ -644,43 +662,69 @@ impl S3Client {
             // try, then the fallback below.
             r.max_attempts = Some(1);
         }
+        let (client, key_owned) = (self.clone(), key.to_string());
         let res = self
-            .execute(r, |resp| async move {
-                let status = resp.status().as_u16();
-                let mut meta = meta_from_headers(resp.headers());
-                let content_length = resp.content_length().unwrap_or(meta.size);
-                let content_range = header_str(resp.headers(), http::header::CONTENT_RANGE)
-                    .and_then(parse_content_range);
-                let mut skip_take = None;
-                match (status, range, content_range) {
-                    (206, _, Some((_, _, Some(total)))) => meta.size = total,
-                    (206, _, _) => {
-                        return Err(S3Error::InvalidResponse(
-                            "206 without a usable Content-Range".into(),
-                        ));
+            .execute(r, |resp| {
+                let (client, key) = (client.clone(), key_owned.clone());
+                async move {
+                    let status = resp.status().as_u16();
+                    let mut meta = meta_from_headers(resp.headers());
+                    let content_length = resp.content_length().unwrap_or(meta.size);
+                    let content_range = header_str(resp.headers(), http::header::CONTENT_RANGE)
+                        .and_then(parse_content_range);
+                    let mut skip_take = None;
+                    // Absolute offset of the body's first byte in the object.
+                    let mut first = 0u64;
+                    match (status, range, content_range) {
+                        (206, _, Some((a, _, Some(total)))) => {
+                            meta.size = total;
+                            first = a;
+                        }
+                        (206, _, _) => {
+                            return Err(S3Error::InvalidResponse(
+                                "206 without a usable Content-Range".into(),
+                            ));
+                        }
+                        (_, Some(rg), _) => {
+                            // The server ignored the range: cut it out of the whole object here.
+                            meta.size = content_length;
+                            skip_take = Some(rg.bounds(content_length));
+                        }
+                        _ => meta.size = content_length,
                     }
-                    (_, Some(rg), _) => {
-                        // The server ignored the range: cut it out of the whole object here.
-                        meta.size = content_length;
-                        skip_take = Some(rg.bounds(content_length));
-                    }
-                    _ => meta.size = content_length,
+                    let raw = resp
+                        .bytes_stream()
+                        .map(|r| r.map_err(|e| transport_error(&e)));
+                    let (body, len): (BodyStream, u64) = match skip_take {
+                        None => (Box::pin(exact_length(raw, content_length)), content_length),
+                        Some((start, end)) => {
+                            first = start;
+                            (
+                                Box::pin(slice_stream(
+                                    exact_length(raw, content_length),
+                                    start,
+                                    end,
+                                )),
+                                end - start,
+                            )
+                        }
+                    };
+                    let body = resumable(Resume {
+                        client,
+                        key,
+                        etag: meta.etag.clone(),
+                        next: first,
+                        end: first + len,
+                        resumes: 0,
+                        body,
+                        done: false,
+                    });
+                    Ok(GetObjectOutput {
+                        meta,
+                        content_length: len,
+                        body,
+                    })
                 }
-                let raw = resp
-                    .bytes_stream()
-                    .map(|r| r.map_err(|e| transport_error(&e)));
-                let (body, len): (BodyStream, u64) = match skip_take {
-                    None => (Box::pin(exact_length(raw, content_length)), content_length),
-                    Some((start, end)) => (
-                        Box::pin(slice_stream(exact_length(raw, content_length), start, end)),
-                        end - start,
-                    ),
-                };
-                Ok(GetObjectOutput {
-                    meta,
-                    content_length: len,
-                    body,
-                })
             })
             .await;
         match (res, range) {
@@ -705,6 +749,66 @@ impl S3Client {
                 Box::pin(self.get_object(key, Some(Range::From(meta.size.saturating_sub(n))))).await
             }
             (other, _) => other,
+        }
+    }
+
+    /// Re-open bytes `[start, end)` of an object whose body was cut, with `If-Match` on the
+    /// ETag seen first. A 412, or a response carrying another ETag (servers that ignore
+    /// `If-Match`), is `ObjectChanged`: the caller must not splice the two versions.
+    async fn reopen(
+        &self,
+        key: &str,
+        etag: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<BodyStream, S3Error> {
+        let r = Req::new(Method::GET, Some(key))
+            .header(
+                http::header::RANGE,
+                Range::Span {
+                    start,
+                    end_inclusive: end - 1,
+                }
+                .header(),
+            )
+            .header(http::header::IF_MATCH, format!("\"{etag}\""));
+        let res = self
+            .execute(r, |resp| async move {
+                let status = resp.status().as_u16();
+                let meta = meta_from_headers(resp.headers());
+                match meta.etag.as_deref() {
+                    Some(got) if got == etag => {}
+                    Some(_) => return Err(S3Error::ObjectChanged),
+                    None => {
+                        return Err(S3Error::InvalidResponse(
+                            "resumed read without an ETag".into(),
+                        ))
+                    }
+                }
+                let content_length = resp.content_length().unwrap_or(meta.size);
+                let content_range = header_str(resp.headers(), http::header::CONTENT_RANGE)
+                    .and_then(parse_content_range);
+                let raw = resp
+                    .bytes_stream()
+                    .map(|r| r.map_err(|e| transport_error(&e)));
+                match (status, content_range) {
+                    (206, Some((a, b, _))) if a == start && b + 1 == end => {
+                        Ok(Box::pin(exact_length(raw, content_length)) as BodyStream)
+                    }
+                    (200, _) if content_length >= end => Ok(Box::pin(slice_stream(
+                        exact_length(raw, content_length),
+                        start,
+                        end,
+                    )) as BodyStream),
+                    _ => Err(S3Error::InvalidResponse(
+                        "resumed read answered another range".into(),
+                    )),
+                }
+            })
+            .await;
+        match res {
+            Err(S3Error::Service { status: 412, .. }) => Err(S3Error::ObjectChanged),
+            other => other,
         }
     }
 
@@ -1085,6 +1189,65 @@ impl Drop for AbortGuard {
             }
         }
     }
+}
+
+/// The state of a streamed read that can re-open itself after a cut.
+struct Resume {
+    client: S3Client,
+    key: String,
+    /// ETag of the first response; without one a cut cannot be resumed safely.
+    etag: Option<String>,
+    /// Absolute offset of the next byte to deliver.
+    next: u64,
+    /// Absolute end (exclusive) of the bytes asked for.
+    end: u64,
+    resumes: u32,
+    body: BodyStream,
+    done: bool,
+}
+
+/// A cut that a ranged re-open can mend: the connection dropped, or went idle.
+fn resumable_cut(e: &S3Error) -> bool {
+    matches!(e, S3Error::Transport(_) | S3Error::Timeout)
+}
+
+/// Deliver the body, re-opening from `next` (up to `MAX_READ_RESUMES` times) when the
+/// connection is cut. Bytes are delivered once, in order; a changed object ends the
+/// stream with `ObjectChanged`.
+fn resumable(state: Resume) -> BodyStream {
+    Box::pin(futures::stream::unfold(state, |mut st| async move {
+        loop {
+            if st.done {
+                return None;
+            }
+            match st.body.next().await {
+                Some(Ok(b)) => {
+                    st.next += b.len() as u64;
+                    return Some((Ok(b), st));
+                }
+                None => return None,
+                Some(Err(e)) => {
+                    let can_resume = resumable_cut(&e)
+                        && st.next < st.end
+                        && st.resumes < MAX_READ_RESUMES
+                        && st.etag.is_some();
+                    if !can_resume {
+                        st.done = true;
+                        return Some((Err(e), st));
+                    }
+                    st.resumes += 1;
+                    let etag = st.etag.clone().unwrap_or_default();
+                    match st.client.reopen(&st.key, &etag, st.next, st.end).await {
+                        Ok(body) => st.body = body,
+                        Err(e) => {
+                            st.done = true;
+                            return Some((Err(e), st));
+                        }
+                    }
+                }
+            }
+        }
+    }))
 }
 
 /// Fail a body that ends before `expected` bytes (or runs past them).

@@ -49,6 +49,10 @@ impl fmt::Display for Secret {
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default number of attempts per request (first try included).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Default number of requests one client (one resource) has in flight at once.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 32;
+/// Default time a response body may go without a byte before the read fails (and resumes).
+pub const DEFAULT_BODY_IDLE_TIMEOUT_MS: u64 = 30_000;
 
 /// Where and how to reach one bucket.
 #[derive(Clone)]
@@ -66,6 +70,13 @@ pub struct S3Config {
     pub timeout_ms: Option<u64>,
     /// Attempts per request including the first (default 5; 0 is taken as 1).
     pub max_attempts: u32,
+    /// Requests in flight at once through this client, across all its clones (default 32;
+    /// 0 is taken as 1). A request holds its slot from sending until its response headers
+    /// (and small XML bodies) are in; a streamed GET body is read outside it.
+    pub max_concurrency: usize,
+    /// A response body that sees no byte for this long fails; streamed GETs then resume
+    /// with a ranged GET (default 30 000 ms).
+    pub body_idle_timeout_ms: Option<u64>,
 }
 
 impl S3Config {
@@ -86,6 +97,8 @@ impl S3Config {
             force_path_style: true,
             timeout_ms: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            body_idle_timeout_ms: None,
         }
     }
 }
@@ -101,6 +114,8 @@ impl fmt::Debug for S3Config {
             .field("force_path_style", &self.force_path_style)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_attempts", &self.max_attempts)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("body_idle_timeout_ms", &self.body_idle_timeout_ms)
             .finish()
     }
 }

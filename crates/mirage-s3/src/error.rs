@@ -36,6 +36,9 @@ pub enum S3Error {
     InvalidResponse(String),
     /// The caller's upload stream failed.
     Body(String),
+    /// A streamed read was cut, and the object's ETag had changed when the read resumed:
+    /// the rest cannot be spliced onto what was already delivered.
+    ObjectChanged,
 }
 
 /// Error codes that mean "try again".
@@ -154,6 +157,7 @@ impl fmt::Display for S3Error {
             S3Error::Timeout => f.write_str("request timed out"),
             S3Error::InvalidResponse(why) => write!(f, "invalid response: {why}"),
             S3Error::Body(why) => write!(f, "upload source failed: {why}"),
+            S3Error::ObjectChanged => f.write_str("object changed during read"),
         }
     }
 }
@@ -248,5 +252,10 @@ mod tests {
         assert_eq!(e.code(), Some("BadRequest"));
         assert!(S3Error::Timeout.is_retryable());
         assert!(!S3Error::Tls("x".into()).is_retryable());
+        assert!(!S3Error::ObjectChanged.is_retryable());
+        assert_eq!(
+            S3Error::ObjectChanged.to_string(),
+            "object changed during read"
+        );
     }
 }

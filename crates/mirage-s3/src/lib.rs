@@ -21,11 +21,11 @@ pub mod testutil;
 pub use client::{
     ensure_crypto_provider, BodyStream, GetObjectOutput, ListRequest, ObjectMeta, Range, S3Client,
     BODY_IDLE_TIMEOUT, ERROR_BODY_CAP, LIST_BODY_CAP, MAX_PARTS, MAX_PART_SIZE, MAX_PRESIGN_EXPIRY,
-    MIN_PART_SIZE, PARTS_IN_FLIGHT, SIGNED_PAYLOAD_MAX,
+    MAX_READ_RESUMES, MIN_PART_SIZE, PARTS_IN_FLIGHT, SIGNED_PAYLOAD_MAX,
 };
 pub use config::{
-    backblaze_endpoint, is_backblaze_region, S3Config, Secret, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_TIMEOUT_MS,
+    backblaze_endpoint, is_backblaze_region, S3Config, Secret, DEFAULT_BODY_IDLE_TIMEOUT_MS,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT_MS,
 };
 pub use error::S3Error;
 pub use keys::{check_key, encode_key, encode_query_component, MAX_KEY_LEN};

@@ -38,6 +38,8 @@ pub fn fs_error(e: S3Error) -> FsError {
         S3Error::InvalidKey(_) => FsError::new(ErrorKind::InvalidArgument),
         S3Error::Timeout => FsError::with_cause(ErrorKind::Io, "request timed out"),
         S3Error::Service { code, .. } => FsError::with_cause(ErrorKind::Io, code),
+        // A read cut mid-body found another version when it resumed: never spliced.
+        S3Error::ObjectChanged => FsError::with_cause(ErrorKind::Io, "object changed during read"),
         other => FsError::with_cause(ErrorKind::Io, other.to_string()),
     }
 }
@@ -537,5 +539,9 @@ mod tests {
             FsError::with_cause(ErrorKind::Io, "SlowDown")
         );
         assert_eq!(fs_error(S3Error::Timeout).kind, ErrorKind::Io);
+        assert_eq!(
+            fs_error(S3Error::ObjectChanged).to_string(),
+            "Input/output error (object changed during read)"
+        );
     }
 }
