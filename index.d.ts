@@ -358,6 +358,8 @@ export interface AliyunConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** Options of `new BackblazeResource(...)`. */
@@ -375,6 +377,8 @@ export interface BackblazeConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" Ceph RGW: the endpoint is required; path-style by default. */
@@ -389,6 +393,8 @@ export interface CephConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** The second argument of a JavaScript command handler. */
@@ -430,6 +436,8 @@ export interface DigitalOceanConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** Options of `new DiskResource(...)`. */
@@ -524,6 +532,8 @@ export interface GCSConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" MinIO: the endpoint is required; path-style by default. */
@@ -538,6 +548,8 @@ export interface MinIOConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** A mount as `ws.mounts()` lists it. */
@@ -564,6 +576,8 @@ export interface OCIConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** One filesystem operation in `ws.records`. */
@@ -643,6 +657,8 @@ export interface QingStorConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
@@ -657,6 +673,8 @@ export interface R2Config {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /**
@@ -694,6 +712,8 @@ export interface S3Config {
   keyPrefix?: string
   timeoutMs?: number
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
@@ -707,6 +727,8 @@ export interface ScalewayConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" SeaweedFS: the endpoint is required; path-style by default. */
@@ -721,6 +743,8 @@ export interface SeaweedFSConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** A session as `getSession`/`listSessions` describe it (a snapshot, not live). */
@@ -743,6 +767,8 @@ export interface TencentConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** r" Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
@@ -756,6 +782,8 @@ export interface WasabiConfig {
   timeoutMs?: number
   /** Attempts per request, including the first (default 5). */
   maxAttempts?: number
+  /** Requests in flight at once on this resource (default 32). */
+  maxConcurrency?: number
 }
 
 /** Options of `new Workspace(resources, options)`. */

@@ -29,6 +29,7 @@ fn build(
     input: PresetInput,
     timeout_ms: Option<u32>,
     max_attempts: Option<u32>,
+    max_concurrency: Option<u32>,
 ) -> Result<Built> {
     let p = resolve(kind, &input).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
     let mut cfg = ClientConfig::new(p.endpoint.clone(), p.region.clone(), bucket, access_key_id, Secret::new(secret));
@@ -36,6 +37,9 @@ fn build(
     cfg.timeout_ms = timeout_ms.map(u64::from);
     if let Some(n) = max_attempts {
         cfg.max_attempts = n;
+    }
+    if let Some(n) = max_concurrency {
+        cfg.max_concurrency = (n as usize).max(1);
     }
     let client = S3Client::new(cfg).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
     let inner = CoreS3::new(client, None, kind).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
@@ -62,6 +66,8 @@ macro_rules! preset {
             pub timeout_ms: Option<u32>,
             /// Attempts per request, including the first (default 5).
             pub max_attempts: Option<u32>,
+            /// Requests in flight at once on this resource (default 32).
+            pub max_concurrency: Option<u32>,
         }
 
         $(#[$doc])*
@@ -77,7 +83,7 @@ macro_rules! preset {
             pub fn new(config: $config) -> Result<Self> {
                 let $c = &config;
                 let input: PresetInput = $input;
-                let built = build(stringify!($class), $kind, &config.bucket, &config.access_key_id, &config.secret_access_key, input, config.timeout_ms, config.max_attempts)?;
+                let built = build(stringify!($class), $kind, &config.bucket, &config.access_key_id, &config.secret_access_key, input, config.timeout_ms, config.max_attempts, config.max_concurrency)?;
                 Ok($class { built, bucket: config.bucket })
             }
 

@@ -32,6 +32,8 @@ pub struct BackblazeConfig {
     pub timeout_ms: Option<u32>,
     /// Attempts per request, including the first (default 5).
     pub max_attempts: Option<u32>,
+    /// Requests in flight at once on this resource (default 32).
+    pub max_concurrency: Option<u32>,
 }
 
 /// Options of `new S3Resource(...)`.
@@ -50,6 +52,8 @@ pub struct S3Config {
     pub key_prefix: Option<String>,
     pub timeout_ms: Option<u32>,
     pub max_attempts: Option<u32>,
+    /// Requests in flight at once on this resource (default 32).
+    pub max_concurrency: Option<u32>,
 }
 
 /// Options of `new DiskResource(...)`.
@@ -75,12 +79,16 @@ fn build_s3(
     key_prefix: Option<&str>,
     timeout_ms: Option<u32>,
     max_attempts: Option<u32>,
+    max_concurrency: Option<u32>,
 ) -> Result<Arc<CoreS3>> {
     let mut cfg = ClientConfig::new(endpoint, region, bucket, access_key_id, Secret::new(secret));
     cfg.force_path_style = force_path_style;
     cfg.timeout_ms = timeout_ms.map(u64::from);
     if let Some(n) = max_attempts {
         cfg.max_attempts = n;
+    }
+    if let Some(n) = max_concurrency {
+        cfg.max_concurrency = (n as usize).max(1);
     }
     let client = S3Client::new(cfg).map_err(|e| invalid_arg(format!("{kind}: {e}")))?;
     let r = CoreS3::new(client, key_prefix, kind).map_err(|e| invalid_arg(format!("{kind}: keyPrefix: {e}")))?;
@@ -212,6 +220,7 @@ impl BackblazeResource {
             None,
             config.timeout_ms,
             config.max_attempts,
+            config.max_concurrency,
         )?;
         Ok(BackblazeResource { inner, endpoint, bucket: config.bucket, region: config.region })
     }
@@ -326,6 +335,7 @@ impl S3Resource {
             config.key_prefix.as_deref(),
             config.timeout_ms,
             config.max_attempts,
+            config.max_concurrency,
         )?;
         Ok(S3Resource { inner, endpoint, bucket: config.bucket, region: config.region })
     }
