@@ -217,7 +217,14 @@ impl Input {
                     }
                 }
                 Input::Pipe(rx) => Ok(rx.recv().await),
-                Input::Stream(s) => s.next().await.transpose(),
+                Input::Stream(s) => {
+                    let next = s.next().await.transpose();
+                    // A finished stream must not be polled again: later readers see EOF.
+                    if matches!(next, Ok(None)) {
+                        *self = Input::Empty;
+                    }
+                    next
+                }
                 Input::Chained(first, rest) => {
                     if first.is_empty() {
                         rest.chunk().await
@@ -262,7 +269,13 @@ impl Reader<'_> {
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, FsError> {
         match self {
             Reader::Stdin(g) => g.chunk().await,
-            Reader::Stream(s) => s.next().await.transpose(),
+            Reader::Stream(s) => {
+                let next = s.next().await.transpose();
+                if matches!(next, Ok(None)) {
+                    *s = Box::pin(futures::stream::empty());
+                }
+                next
+            }
         }
     }
 
