@@ -3,10 +3,14 @@
 
 pub mod args;
 pub mod cat;
+pub mod cfmt;
+pub mod common;
 pub mod echo;
 pub mod head;
 pub mod ls;
+pub mod printf;
 pub mod pwd;
+pub mod sed;
 pub mod test;
 pub mod truefalse;
 pub mod wc;
@@ -123,7 +127,9 @@ impl Registry {
         r.add("echo", cmd!(echo::run));
         r.add("head", cmd!(head::run));
         r.add("ls", cmd!(ls::run));
+        r.add("printf", cmd!(printf::run));
         r.add("pwd", cmd!(pwd::run));
+        r.add("sed", cmd!(sed::run));
         r.add("test", cmd!(test::run));
         r.add("[", cmd!(test::run));
         r.add("true", cmd!(truefalse::run_true));
