@@ -2,6 +2,7 @@
 //! `Ctx` (arguments, streams, filesystem, cwd) to an exit status.
 
 pub mod args;
+pub mod awk;
 pub mod cat;
 pub mod cfmt;
 pub mod common;
@@ -123,6 +124,7 @@ impl Registry {
     /// Every built-in command.
     pub fn builtin() -> Registry {
         let mut r = Registry::default();
+        r.add("awk", cmd!(awk::run));
         r.add("cat", cmd!(cat::run));
         r.add("echo", cmd!(echo::run));
         r.add("head", cmd!(head::run));
@@ -134,6 +136,7 @@ impl Registry {
         r.add("[", cmd!(test::run));
         r.add("true", cmd!(truefalse::run_true));
         r.add("false", cmd!(truefalse::run_false));
+        r.add("gawk", cmd!(awk::run));
         r.add("wc", cmd!(wc::run));
         r
     }
