@@ -23,6 +23,17 @@ def rust_str(s: bytes) -> str:
 def rust_bytes(s: bytes) -> str:
     return 'b' + rust_str(s)
 
+def rust_text(s: str) -> str:
+    out = '"'
+    for ch in s:
+        if ch == '"': out += '\\"'
+        elif ch == '\\': out += '\\\\'
+        elif ch == '\n': out += '\\n'
+        elif ch == '\t': out += '\\t'
+        elif 32 <= ord(ch) < 127: out += ch
+        else: out += '\\u{%x}' % ord(ch)
+    return out + '"'
+
 def run_case(cwd, cmd, stdin):
     root = tempfile.mkdtemp(prefix='cm')
     for top in ('data', 'w'):
@@ -49,7 +60,7 @@ def main():
         out, err, code = run_case(cwd, cmd, stdin)
         check_err = c.get('stderr', True)
         lines.append('    Case { cwd: %s, cmd: %s, stdin: %s, stdout: %s, stderr: %s, code: %d },' % (
-            rust_str(('/' + cwd).encode()), rust_str(cmd.encode()),
+            rust_str(('/' + cwd).encode()), rust_text(cmd),
             ('Some(%s)' % rust_bytes(stdin)) if stdin is not None else 'None',
             rust_bytes(out), ('Some(%s)' % rust_bytes(err)) if check_err else 'None', code))
     fx = []

@@ -8,6 +8,7 @@ pub mod cfmt;
 pub mod common;
 pub mod echo;
 pub mod head;
+pub mod jq;
 pub mod ls;
 pub mod printf;
 pub mod pwd;
@@ -128,6 +129,7 @@ impl Registry {
         r.add("cat", cmd!(cat::run));
         r.add("echo", cmd!(echo::run));
         r.add("head", cmd!(head::run));
+        r.add("jq", cmd!(jq::run));
         r.add("ls", cmd!(ls::run));
         r.add("printf", cmd!(printf::run));
         r.add("pwd", cmd!(pwd::run));
