@@ -6,14 +6,22 @@ pub mod awk;
 pub mod cat;
 pub mod cfmt;
 pub mod common;
+pub mod cp;
 pub mod echo;
 pub mod head;
 pub mod jq;
+pub mod ln;
 pub mod ls;
+pub mod mkdir;
+pub mod mv;
 pub mod printf;
 pub mod pwd;
+pub mod rm;
+pub mod rmdir;
 pub mod sed;
+pub mod tee;
 pub mod test;
+pub mod touch;
 pub mod truefalse;
 pub mod wc;
 
@@ -125,20 +133,28 @@ impl Registry {
     /// Every built-in command.
     pub fn builtin() -> Registry {
         let mut r = Registry::default();
+        r.add("[", cmd!(test::run));
         r.add("awk", cmd!(awk::run));
         r.add("cat", cmd!(cat::run));
+        r.add("cp", cmd!(cp::run));
         r.add("echo", cmd!(echo::run));
-        r.add("head", cmd!(head::run));
-        r.add("jq", cmd!(jq::run));
-        r.add("ls", cmd!(ls::run));
-        r.add("printf", cmd!(printf::run));
-        r.add("pwd", cmd!(pwd::run));
-        r.add("sed", cmd!(sed::run));
-        r.add("test", cmd!(test::run));
-        r.add("[", cmd!(test::run));
-        r.add("true", cmd!(truefalse::run_true));
         r.add("false", cmd!(truefalse::run_false));
         r.add("gawk", cmd!(awk::run));
+        r.add("head", cmd!(head::run));
+        r.add("jq", cmd!(jq::run));
+        r.add("ln", cmd!(ln::run));
+        r.add("ls", cmd!(ls::run));
+        r.add("mkdir", cmd!(mkdir::run));
+        r.add("mv", cmd!(mv::run));
+        r.add("printf", cmd!(printf::run));
+        r.add("pwd", cmd!(pwd::run));
+        r.add("rm", cmd!(rm::run));
+        r.add("rmdir", cmd!(rmdir::run));
+        r.add("sed", cmd!(sed::run));
+        r.add("tee", cmd!(tee::run));
+        r.add("test", cmd!(test::run));
+        r.add("touch", cmd!(touch::run));
+        r.add("true", cmd!(truefalse::run_true));
         r.add("wc", cmd!(wc::run));
         r
     }
