@@ -15,6 +15,7 @@ pub mod diff;
 pub mod dirname;
 pub mod echo;
 pub mod env;
+pub mod gzip;
 pub mod hashsum;
 pub mod head;
 pub mod jq;
@@ -33,13 +34,18 @@ pub mod sed;
 pub mod sha1sum;
 pub mod sha256sum;
 pub mod sha512sum;
+pub mod shuf;
 pub mod sleep;
+pub mod split;
+pub mod strings;
+pub mod tar;
 pub mod tee;
 pub mod test;
 pub mod touch;
 pub mod truefalse;
 pub mod wc;
 pub mod xargs;
+pub mod xxd;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -163,6 +169,8 @@ impl Registry {
         r.add("env", cmd!(env::run));
         r.add("false", cmd!(truefalse::run_false));
         r.add("gawk", cmd!(awk::run));
+        r.add("gunzip", cmd!(gzip::run));
+        r.add("gzip", cmd!(gzip::run));
         r.add("head", cmd!(head::run));
         r.add("jq", cmd!(jq::run));
         r.add("ln", cmd!(ln::run));
@@ -180,13 +188,19 @@ impl Registry {
         r.add("sha1sum", cmd!(sha1sum::run));
         r.add("sha256sum", cmd!(sha256sum::run));
         r.add("sha512sum", cmd!(sha512sum::run));
+        r.add("shuf", cmd!(shuf::run));
         r.add("sleep", cmd!(sleep::run));
+        r.add("split", cmd!(split::run));
+        r.add("strings", cmd!(strings::run));
+        r.add("tar", cmd!(tar::run));
         r.add("tee", cmd!(tee::run));
         r.add("test", cmd!(test::run));
         r.add("touch", cmd!(touch::run));
         r.add("true", cmd!(truefalse::run_true));
         r.add("wc", cmd!(wc::run));
         r.add("xargs", cmd!(xargs::run));
+        r.add("xxd", cmd!(xxd::run));
+        r.add("zcat", cmd!(gzip::run));
         r
     }
 
