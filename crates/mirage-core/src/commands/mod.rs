@@ -155,7 +155,6 @@ impl Registry {
     /// Every built-in command.
     pub fn builtin() -> Registry {
         let mut r = Registry::default();
-        r.add("[", cmd!(test::run));
         r.add("awk", cmd!(awk::run));
         r.add("base64", cmd!(base64::run));
         r.add("basename", cmd!(basename::run));
@@ -167,7 +166,6 @@ impl Registry {
         r.add("dirname", cmd!(dirname::run));
         r.add("echo", cmd!(echo::run));
         r.add("env", cmd!(env::run));
-        r.add("false", cmd!(truefalse::run_false));
         r.add("gawk", cmd!(awk::run));
         r.add("gunzip", cmd!(gzip::run));
         r.add("gzip", cmd!(gzip::run));
@@ -195,8 +193,10 @@ impl Registry {
         r.add("tar", cmd!(tar::run));
         r.add("tee", cmd!(tee::run));
         r.add("test", cmd!(test::run));
+        r.add("[", cmd!(test::run));
         r.add("touch", cmd!(touch::run));
         r.add("true", cmd!(truefalse::run_true));
+        r.add("false", cmd!(truefalse::run_false));
         r.add("wc", cmd!(wc::run));
         r.add("xargs", cmd!(xargs::run));
         r.add("xxd", cmd!(xxd::run));
