@@ -1998,7 +1998,7 @@ impl Interp {
 
     fn start_source(&mut self, name: &str) {
         self.main = Some(RecReader { name: name.to_string(), buf: Vec::new(), pos: 0, eof: false });
-        self.globals[G_FILENAME] = Cell::Val(Val::Str(if name == "-" && self.main_ops.len() <= 1 && false { Vec::new() } else { name.as_bytes().to_vec() }));
+        self.globals[G_FILENAME] = Cell::Val(Val::Str(name.as_bytes().to_vec()));
         self.globals[G_FNR] = Cell::Val(Val::Num(0.0));
     }
 
@@ -2990,14 +2990,12 @@ impl Interp {
             }
         }
         self.in_end = true;
-        if !(exiting && self.exit_code != 0 && false) {
-            for rule in &prog.prog.rules {
-                if let (Pattern::End, Some(b)) = (&rule.pattern, &rule.action) {
-                    match self.exec_block(b) {
-                        Ok(()) => {}
-                        Err(Ctl::Exit) => break,
-                        Err(e) => return Err(e),
-                    }
+        for rule in &prog.prog.rules {
+            if let (Pattern::End, Some(b)) = (&rule.pattern, &rule.action) {
+                match self.exec_block(b) {
+                    Ok(()) => {}
+                    Err(Ctl::Exit) => break,
+                    Err(e) => return Err(e),
                 }
             }
         }
@@ -3050,7 +3048,7 @@ fn take_record(buf: &[u8], rs: &[u8], eof: bool) -> Option<(Vec<u8>, usize)> {
         // Paragraph mode: skip leading newlines; records end at a blank line.
         let st = buf.iter().position(|&b| b != b'\n').unwrap_or(buf.len());
         if st == buf.len() {
-            return if eof && st > 0 { None } else { None };
+            return None;
         }
         let mut i = st;
         while i < buf.len() {
@@ -3257,7 +3255,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             fs = Some(v.to_string());
         } else if let Some(v) = a.strip_prefix("--assign=") {
             assigns.push(v.to_string());
-        } else if a == "--posix" || a == "--traditional" || a == "-P" || a == "--re-interval" || a == "-e" && false {
+        } else if a == "--posix" || a == "--traditional" || a == "-P" || a == "--re-interval" {
         } else if a == "--version" || a == "-V" {
             let _ = ctx.stdout.write_str("GNU Awk 5.2.1, API 3.2\n").await;
             return 0;
