@@ -1,0 +1,100 @@
+//! `base64`: encode (`-w COLS`, default 76) or decode (`-d`, `-i` to skip garbage).
+
+use base64::Engine;
+
+use super::args::{self, flag, value};
+use super::common;
+use super::{Ctx, EXIT_PIPE};
+
+const SPEC: &[args::Opt] = &[flag('d', "decode"), flag('i', "ignore-garbage"), value('w', "wrap")];
+
+pub async fn run(ctx: Ctx) -> i32 {
+    let p = match args::parse(&ctx.args, SPEC) {
+        Ok(p) => p,
+        Err(e) => return common::usage(&ctx, "base64", e, 1).await,
+    };
+    if p.operands.len() > 1 {
+        let _ = ctx.stderr.write_str(&format!("base64: extra operand '{}'\nTry 'base64 --help' for more information.\n", p.operands[1])).await;
+        return 1;
+    }
+    let op = p.operands.first().cloned().unwrap_or_else(|| "-".into());
+    let wrap = match p.value("w").map(|w| w.parse::<usize>()) {
+        None => 76,
+        Some(Ok(w)) => w,
+        Some(Err(_)) => {
+            ctx.err(format!("invalid wrap size: '{}'", p.value("w").unwrap_or(""))).await;
+            return 1;
+        }
+    };
+    let data = match common::read_all(&ctx, &op).await {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.err(format!("{op}: {e}")).await;
+            return 1;
+        }
+    };
+    let eng = base64::engine::general_purpose::STANDARD;
+    if p.has("d") {
+        let clean: Vec<u8> = data
+            .iter()
+            .copied()
+            .filter(|b| if p.has("i") { b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/' || *b == b'=' } else { *b != b'\n' && *b != b'\r' })
+            .collect();
+        // Decode as far as the input is valid, like GNU.
+        let mut out = Vec::new();
+        let mut ok = true;
+        for chunk in clean.chunks(4) {
+            let padded = if chunk.len() < 4 {
+                let mut c = chunk.to_vec();
+                while c.len() < 4 {
+                    c.push(b'=');
+                }
+                ok = chunk.len() >= 2 && ok;
+                c
+            } else {
+                chunk.to_vec()
+            };
+            match eng.decode(&padded) {
+                Ok(d) => out.extend_from_slice(&d),
+                Err(_) => {
+                    ok = false;
+                    break;
+                }
+            }
+            if chunk.contains(&b'=') && chunk != clean.chunks(4).last().unwrap_or(&[]) {
+                ok = false;
+                break;
+            }
+        }
+        if clean.len() % 4 != 0 {
+            ok = false;
+        }
+        if ctx.stdout.write(out).await.is_err() {
+            return EXIT_PIPE;
+        }
+        if !ok {
+            ctx.err("invalid input").await;
+            return 1;
+        }
+        return 0;
+    }
+    let enc = eng.encode(&data);
+    let mut out = String::with_capacity(enc.len() + enc.len() / 76 + 2);
+    if wrap == 0 {
+        out.push_str(&enc);
+    } else {
+        for (i, ch) in enc.as_bytes().chunks(wrap).enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(std::str::from_utf8(ch).unwrap_or(""));
+        }
+        if !enc.is_empty() {
+            out.push('\n');
+        }
+    }
+    match common::out(&ctx, out).await {
+        Ok(()) => 0,
+        Err(c) => c,
+    }
+}

@@ -1,0 +1,181 @@
+//! `date`: print a time (`+FORMAT`, `-d @SECONDS` / ISO dates / `now` / `yesterday` /
+//! `tomorrow`, `-u`, `-I[FMT]`, `-R`, `-r FILE`). Time zones: UTC (also for `TZ=UTC`; other
+//! zones are not known here and print as UTC).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use super::args::{self, flag, value};
+use super::common;
+use super::Ctx;
+
+const SPEC: &[args::Opt] = &[
+    value('d', "date"),
+    flag('u', "utc"),
+    args::long_flag("universal"),
+    flag('R', "rfc-email"),
+    value('r', "reference"),
+    args::long_value("rfc-3339"),
+    args::long_value("iso-8601"),
+    flag('I', ""),
+    value('s', "set"),
+];
+
+fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    let t = s.trim();
+    if let Some(n) = t.strip_prefix('@') {
+        let f: f64 = n.parse().ok()?;
+        return Utc.timestamp_opt(f.floor() as i64, ((f - f.floor()) * 1e9) as u32).single();
+    }
+    let now = Utc::now();
+    match t.to_ascii_lowercase().as_str() {
+        "" | "now" | "today" => return Some(now),
+        "yesterday" => return Some(now - chrono::Duration::days(1)),
+        "tomorrow" => return Some(now + chrono::Duration::days(1)),
+        _ => {}
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let t2 = t.trim_end_matches('Z').trim_end_matches(" UTC");
+    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y/%m/%d %H:%M:%S"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t2, f) {
+            return Some(Utc.from_utc_datetime(&d));
+        }
+    }
+    for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%m/%d/%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(t2, f) {
+            return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?));
+        }
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    // "N days ago", "+N hours" and the like.
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if (2..=3).contains(&words.len()) {
+        let n: i64 = words[0].trim_start_matches('+').parse().ok()?;
+        let unit = words[1].trim_end_matches('s');
+        let sign = if words.get(2) == Some(&"ago") { -1 } else { 1 };
+        let d = match unit {
+            "second" | "sec" => chrono::Duration::seconds(n),
+            "minute" | "min" => chrono::Duration::minutes(n),
+            "hour" => chrono::Duration::hours(n),
+            "day" => chrono::Duration::days(n),
+            "week" => chrono::Duration::weeks(n),
+            _ => return None,
+        };
+        return Some(now + d * sign);
+    }
+    None
+}
+
+/// GNU format directives onto chrono's: `%N` nanoseconds, `%P`, `%:z`, padding flags.
+fn format(t: &DateTime<Utc>, f: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = f.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '%' || i + 1 >= chars.len() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut spec = String::from("%");
+        let mut j = i + 1;
+        while j < chars.len() && matches!(chars[j], '-' | '_' | '0' | '^' | '#' | ':') {
+            spec.push(chars[j]);
+            j += 1;
+        }
+        let Some(&c) = chars.get(j) else {
+            out.push_str(&spec);
+            break;
+        };
+        let piece = match c {
+            'N' => format!("{:09}", t.timestamp_subsec_nanos()),
+            'Z' => "UTC".to_string(),
+            'z' if spec.ends_with(':') => "+00:00".to_string(),
+            'z' => "+0000".to_string(),
+            'P' => t.format("%P").to_string(),
+            '%' => "%".to_string(),
+            _ => {
+                spec.push(c);
+                let mut s = String::new();
+                use std::fmt::Write;
+                if write!(s, "{}", t.format(&spec)).is_err() {
+                    s = spec.clone();
+                }
+                s
+            }
+        };
+        out.push_str(&piece);
+        i = j + 1;
+    }
+    out
+}
+
+pub async fn run(ctx: Ctx) -> i32 {
+    // -I takes an optional attached value: -Iseconds.
+    let argv: Vec<String> = ctx.args.iter().map(|a| match a.strip_prefix("-I") {
+        Some(rest) if !rest.is_empty() && !a.starts_with("--") => format!("--iso-8601={rest}"),
+        _ => a.clone(),
+    }).collect();
+    let p = match args::parse(&argv, SPEC) {
+        Ok(p) => p,
+        Err(e) => return common::usage(&ctx, "date", e, 1).await,
+    };
+    let mut fmt: Option<String> = None;
+    for op in &p.operands {
+        match op.strip_prefix('+') {
+            Some(f) if fmt.is_none() => fmt = Some(f.to_string()),
+            _ => {
+                let _ = ctx.stderr.write_str(&format!("date: invalid date '{op}'\n")).await;
+                return 1;
+            }
+        }
+    }
+    let t = if let Some(d) = p.value("d") {
+        match parse_date(d) {
+            Some(t) => t,
+            None => {
+                ctx.err(format!("invalid date '{d}'")).await;
+                return 1;
+            }
+        }
+    } else if let Some(r) = p.value("r") {
+        match ctx.vfs.stat(&ctx.abs(r)).await {
+            Ok(m) => m.modified.map(DateTime::<Utc>::from).unwrap_or_default(),
+            Err(e) => {
+                ctx.err(format!("{r}: {e}")).await;
+                return 1;
+            }
+        }
+    } else {
+        Utc::now()
+    };
+    let iso = p.value("iso-8601").map(|s| s.to_string()).or(if p.has("I") { Some("date".into()) } else { None });
+    let f = if let Some(f) = fmt {
+        f
+    } else if let Some(k) = iso {
+        match k.as_str() {
+            "hours" => "%Y-%m-%dT%H%:z".into(),
+            "minutes" => "%Y-%m-%dT%H:%M%:z".into(),
+            "seconds" => "%Y-%m-%dT%H:%M:%S%:z".into(),
+            "ns" => "%Y-%m-%dT%H:%M:%S,%N%:z".into(),
+            _ => "%Y-%m-%d".into(),
+        }
+    } else if let Some(k) = p.value("rfc-3339") {
+        match k {
+            "date" => "%Y-%m-%d".into(),
+            "ns" => "%Y-%m-%d %H:%M:%S.%N%:z".into(),
+            _ => "%Y-%m-%d %H:%M:%S%:z".into(),
+        }
+    } else if p.has("R") {
+        "%a, %d %b %Y %H:%M:%S %z".into()
+    } else {
+        "%a %b %e %H:%M:%S %Z %Y".into()
+    };
+    match common::out(&ctx, format!("{}\n", format(&t, &f))).await {
+        Ok(()) => 0,
+        Err(c) => c,
+    }
+}

@@ -1,0 +1,339 @@
+//! `diff`: compare files line by line (Myers, via the `similar` crate) in GNU's normal
+//! and unified (`-u`, `-U N`) formats; `-q`, `-s`, `-r`, `-N`, `-i`, `-w`, `-b`, `-B`;
+//! exit 0 (same), 1 (different), 2 (trouble).
+
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+
+use super::args::{self, flag, value};
+use super::common::{self, join_typed};
+use super::{Ctx, EXIT_PIPE};
+
+const SPEC: &[args::Opt] = &[
+    flag('u', ""),
+    value('U', "unified"),
+    flag('q', "brief"),
+    flag('s', "report-identical-files"),
+    flag('r', "recursive"),
+    flag('N', "new-file"),
+    flag('i', "ignore-case"),
+    flag('w', "ignore-all-space"),
+    flag('b', "ignore-space-change"),
+    flag('B', "ignore-blank-lines"),
+    flag('a', "text"),
+    args::long_flag("color"),
+    args::long_flag("strip-trailing-cr"),
+    value('c', ""),
+    flag('y', "side-by-side"),
+];
+
+struct Opts {
+    unified: Option<usize>,
+    brief: bool,
+    same: bool,
+    recursive: bool,
+    new_file: bool,
+    icase: bool,
+    ws_all: bool,
+    ws_change: bool,
+}
+
+fn key(l: &[u8], o: &Opts) -> Vec<u8> {
+    let mut k: Vec<u8> = l.strip_suffix(b"\n").unwrap_or(l).to_vec();
+    if o.icase {
+        k = k.to_ascii_lowercase();
+    }
+    if o.ws_all {
+        k.retain(|b| !b.is_ascii_whitespace());
+    } else if o.ws_change {
+        let mut out = Vec::new();
+        let mut sp = false;
+        for &b in &k {
+            if b == b' ' || b == b'\t' {
+                sp = true;
+            } else {
+                if sp && !out.is_empty() {
+                    out.push(b' ');
+                }
+                sp = false;
+                out.push(b);
+            }
+        }
+        k = out;
+    }
+    k
+}
+
+fn lines(d: &[u8]) -> Vec<&[u8]> {
+    d.split_inclusive(|b| *b == b'\n').collect()
+}
+
+fn stamp(ctx: &Ctx, m: &Option<std::time::SystemTime>) -> String {
+    let _ = ctx;
+    let t: chrono::DateTime<chrono::Utc> = m.map(chrono::DateTime::from).unwrap_or_default();
+    t.format("%Y-%m-%d %H:%M:%S%.9f +0000").to_string()
+}
+
+fn push_line(out: &mut Vec<u8>, prefix: &[u8], l: &[u8]) {
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(l);
+    if !l.ends_with(b"\n") {
+        out.extend_from_slice(b"\n\\ No newline at end of file\n");
+    }
+}
+
+fn range(a: usize, b: usize) -> String {
+    // 1-based inclusive a..=b
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a},{b}")
+    }
+}
+
+/// (old_start, old_len, new_start, new_len) hunks of changes, merged Delete+Insert.
+fn changes(a: &[&[u8]], b: &[&[u8]], o: &Opts) -> Vec<(usize, usize, usize, usize)> {
+    let ka: Vec<Vec<u8>> = a.iter().map(|l| key(l, o)).collect();
+    let kb: Vec<Vec<u8>> = b.iter().map(|l| key(l, o)).collect();
+    let ops = capture_diff_slices(Algorithm::Myers, &ka, &kb);
+    let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for op in ops {
+        let (os, ol, ns, nl) = match op {
+            DiffOp::Equal { .. } => continue,
+            DiffOp::Delete { old_index, old_len, new_index } => (old_index, old_len, new_index, 0),
+            DiffOp::Insert { old_index, new_index, new_len } => (old_index, 0, new_index, new_len),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => (old_index, old_len, new_index, new_len),
+        };
+        if let Some(last) = out.last_mut() {
+            if last.0 + last.1 == os && last.2 + last.3 == ns {
+                last.1 += ol;
+                last.3 += nl;
+                continue;
+            }
+        }
+        out.push((os, ol, ns, nl));
+    }
+    out
+}
+
+fn normal(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &(os, ol, ns, nl) in ch {
+        let head = if ol == 0 {
+            format!("{}a{}\n", os, range(ns + 1, ns + nl))
+        } else if nl == 0 {
+            format!("{}d{}\n", range(os + 1, os + ol), ns)
+        } else {
+            format!("{}c{}\n", range(os + 1, os + ol), range(ns + 1, ns + nl))
+        };
+        out.extend_from_slice(head.as_bytes());
+        for l in &a[os..os + ol] {
+            push_line(&mut out, b"< ", l);
+        }
+        if ol > 0 && nl > 0 {
+            out.extend_from_slice(b"---\n");
+        }
+        for l in &b[ns..ns + nl] {
+            push_line(&mut out, b"> ", l);
+        }
+    }
+    out
+}
+
+fn unified(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], ctxn: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ch.len() {
+        // Group changes whose context overlaps.
+        let mut j = i;
+        while j + 1 < ch.len() && ch[j + 1].0 <= ch[j].0 + ch[j].1 + 2 * ctxn {
+            j += 1;
+        }
+        let os = ch[i].0.saturating_sub(ctxn);
+        let oe = (ch[j].0 + ch[j].1 + ctxn).min(a.len());
+        let ns = ch[i].2.saturating_sub(ch[i].0 - os);
+        let ne = ns + (oe - os) - ch[i..=j].iter().map(|c| c.1).sum::<usize>() + ch[i..=j].iter().map(|c| c.3).sum::<usize>();
+        let fmt = |s: usize, l: usize| if l == 1 { format!("{}", s + 1) } else if l == 0 { format!("{s},0") } else { format!("{},{l}", s + 1) };
+        out.extend_from_slice(format!("@@ -{} +{} @@\n", fmt(os, oe - os), fmt(ns, ne - ns)).as_bytes());
+        let mut pa = os;
+        for c in &ch[i..=j] {
+            for l in &a[pa..c.0] {
+                push_line(&mut out, b" ", l);
+            }
+            for l in &a[c.0..c.0 + c.1] {
+                push_line(&mut out, b"-", l);
+            }
+            for l in &b[c.2..c.2 + c.3] {
+                push_line(&mut out, b"+", l);
+            }
+            pa = c.0 + c.1;
+        }
+        for l in &a[pa..oe] {
+            push_line(&mut out, b" ", l);
+        }
+        i = j + 1;
+    }
+    out
+}
+
+async fn diff_files(ctx: &Ctx, an: &str, bn: &str, o: &Opts, header: Option<&str>) -> Result<i32, i32> {
+    let aabs = ctx.abs(an);
+    let babs = ctx.abs(bn);
+    let ma = if an == "-" { None } else { ctx.vfs.stat(&aabs).await.ok() };
+    let mb = if bn == "-" { None } else { ctx.vfs.stat(&babs).await.ok() };
+    let da = match common::read_all(ctx, an).await {
+        Ok(d) => d,
+        Err(e) if o.new_file && e.is_not_found() => Vec::new(),
+        Err(e) => {
+            ctx.err(format!("{an}: {e}")).await;
+            return Ok(2);
+        }
+    };
+    let db = match common::read_all(ctx, bn).await {
+        Ok(d) => d,
+        Err(e) if o.new_file && e.is_not_found() => Vec::new(),
+        Err(e) => {
+            ctx.err(format!("{bn}: {e}")).await;
+            return Ok(2);
+        }
+    };
+    if da == db {
+        if o.same {
+            common::out(ctx, format!("Files {an} and {bn} are identical\n")).await?;
+        }
+        return Ok(0);
+    }
+    let la = lines(&da);
+    let lb = lines(&db);
+    let ch = changes(&la, &lb, o);
+    if ch.is_empty() {
+        return Ok(0);
+    }
+    if o.brief {
+        common::out(ctx, format!("Files {an} and {bn} differ\n")).await?;
+        return Ok(1);
+    }
+    let mut out = Vec::new();
+    if let Some(h) = header {
+        out.extend_from_slice(h.as_bytes());
+    }
+    match o.unified {
+        Some(n) => {
+            let ta = if an == "-" { stamp(ctx, &Some(std::time::SystemTime::now())) } else { stamp(ctx, &ma.and_then(|m| m.modified)) };
+            let tb = if bn == "-" { stamp(ctx, &Some(std::time::SystemTime::now())) } else { stamp(ctx, &mb.and_then(|m| m.modified)) };
+            out.extend_from_slice(format!("--- {an}\t{ta}\n+++ {bn}\t{tb}\n").as_bytes());
+            out.extend_from_slice(&unified(&la, &lb, &ch, n));
+        }
+        None => out.extend_from_slice(&normal(&la, &lb, &ch)),
+    }
+    if ctx.stdout.write(out).await.is_err() {
+        return Err(EXIT_PIPE);
+    }
+    Ok(1)
+}
+
+async fn diff_dirs(ctx: &Ctx, a: &str, b: &str, o: &Opts, argv: &str) -> Result<i32, i32> {
+    let mut ea: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(a)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
+    let mut eb: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(b)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
+    ea.sort();
+    eb.sort();
+    let mut names: Vec<String> = ea.iter().chain(eb.iter()).map(|e| e.0.clone()).collect();
+    names.sort();
+    names.dedup();
+    let mut status = 0;
+    for n in names {
+        let ia = ea.iter().find(|e| e.0 == n).map(|e| e.1);
+        let ib = eb.iter().find(|e| e.0 == n).map(|e| e.1);
+        let pa = join_typed(a, &n);
+        let pb = join_typed(b, &n);
+        let r = match (ia, ib) {
+            (Some(_), None) if !o.new_file => {
+                common::out(ctx, format!("Only in {a}: {n}\n")).await?;
+                1
+            }
+            (None, Some(_)) if !o.new_file => {
+                common::out(ctx, format!("Only in {b}: {n}\n")).await?;
+                1
+            }
+            (Some(true), Some(true)) => {
+                if o.recursive {
+                    Box::pin(diff_dirs(ctx, &pa, &pb, o, argv)).await?
+                } else {
+                    common::out(ctx, format!("Common subdirectories: {pa} and {pb}\n")).await?;
+                    0
+                }
+            }
+            (Some(true), Some(false)) | (Some(false), Some(true)) => {
+                let (d, f) = if ia == Some(true) { (&pa, &pb) } else { (&pb, &pa) };
+                common::out(ctx, format!("File {d} is a directory while file {f} is a regular file\n")).await?;
+                1
+            }
+            _ => {
+                let header = if o.brief { None } else { Some(format!("diff {argv}{pa} {pb}\n")) };
+                diff_files(ctx, &pa, &pb, o, header.as_deref()).await?
+            }
+        };
+        status = status.max(r);
+    }
+    Ok(status)
+}
+
+pub async fn run(ctx: Ctx) -> i32 {
+    let p = match args::parse(&ctx.args, SPEC) {
+        Ok(p) => p,
+        Err(e) => return common::usage(&ctx, "diff", e, 2).await,
+    };
+    let unified = match p.value("U") {
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                ctx.err(format!("invalid context length '{n}'")).await;
+                return 2;
+            }
+        },
+        None if p.has("u") => Some(3),
+        None => None,
+    };
+    let o = Opts {
+        unified,
+        brief: p.has("q"),
+        same: p.has("s"),
+        recursive: p.has("r"),
+        new_file: p.has("N"),
+        icase: p.has("i"),
+        ws_all: p.has("w"),
+        ws_change: p.has("b"),
+    };
+    if p.operands.len() < 2 {
+        let msg = if p.operands.is_empty() { "missing operand after 'diff'".to_string() } else { format!("missing operand after '{}'", p.operands[0]) };
+        let _ = ctx.stderr.write_str(&format!("diff: {msg}\ndiff: Try 'diff --help' for more information.\n")).await;
+        return 2;
+    }
+    if p.operands.len() > 2 {
+        let _ = ctx.stderr.write_str(&format!("diff: extra operand '{}'\ndiff: Try 'diff --help' for more information.\n", p.operands[2])).await;
+        return 2;
+    }
+    let (a, b) = (p.operands[0].clone(), p.operands[1].clone());
+    let da = a != "-" && ctx.vfs.stat(&ctx.abs(&a)).await.map(|m| m.is_dir()).unwrap_or(false);
+    let db = b != "-" && ctx.vfs.stat(&ctx.abs(&b)).await.map(|m| m.is_dir()).unwrap_or(false);
+    // The options as they appear in `diff -r` headers.
+    let mut argv = String::new();
+    for x in &ctx.args {
+        if x.starts_with('-') && x != "-" {
+            argv.push_str(x);
+            argv.push(' ');
+        }
+    }
+    let r = match (da, db) {
+        (true, true) => diff_dirs(&ctx, &a, &b, &o, &argv).await,
+        (true, false) => {
+            let name = crate::vfs::path::basename(&ctx.abs(&b)).to_string();
+            diff_files(&ctx, &join_typed(&a, &name), &b, &o, None).await
+        }
+        (false, true) => {
+            let name = crate::vfs::path::basename(&ctx.abs(&a)).to_string();
+            diff_files(&ctx, &a, &join_typed(&b, &name), &o, None).await
+        }
+        _ => diff_files(&ctx, &a, &b, &o, None).await,
+    };
+    r.unwrap_or_else(|c| c)
+}

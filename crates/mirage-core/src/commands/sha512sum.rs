@@ -1,0 +1,8 @@
+//! `sha512sum`: see `hashsum.rs`.
+
+use super::hashsum::{self, Algo};
+use super::Ctx;
+
+pub async fn run(ctx: Ctx) -> i32 {
+    hashsum::run(ctx, Algo::Sha512).await
+}
