@@ -442,9 +442,8 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
             }
         }
     }
-    if found || !line.is_empty() && found {
-        0
-    } else if found {
+    // Like bash: a line cut short by end of input is still assigned, but the status is 1.
+    if found {
         0
     } else {
         1
