@@ -297,6 +297,13 @@ async function main(argv) {
 }
 
 if (require.main === module) {
+  // `mirage-native 'cat /bucket/big' | head -1`: the reader went away; stop quietly, as GNU tools do on SIGPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e) => {
+      if (e && e.code === 'EPIPE') process.exit(141)
+      throw e
+    })
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code

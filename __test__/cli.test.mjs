@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -185,6 +185,19 @@ describe('mirage-native CLI: mounts', { skip: haveS3sFs() ? false : 's3s-fs not 
 
     const ram = cli(['--mount', '/t=ram://', '--mount', `/d=dir://${dir}`, 'echo hi > /t/x && cat /t/x /d/a.txt'])
     assert.deepEqual(ram, { stdout: 'hi\n' + TREE['a.txt'], stderr: '', code: 0 })
+  })
+
+  it('a closed stdout (| head -n 1) ends the CLI quietly with 141, as SIGPIPE ends GNU tools', () => {
+    const big = Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join('\n') + '\n'
+    writeFileSync(path.join(dir, 'big.txt'), big)
+    try {
+      const r = spawnSync('bash', ['-c', `"$0" "$1" --mount "/d=dir://$2" 'cat /d/big.txt' | head -n 1; echo "status \${PIPESTATUS[0]}"`,
+        process.execPath, CLI, dir], { env: BASE_ENV, encoding: 'utf8', timeout: 30_000 })
+      assert.equal(r.stdout, 'line 0\nstatus 141\n')
+      assert.equal(r.stderr, '')
+    } finally {
+      rmSync(path.join(dir, 'big.txt'))
+    }
   })
 
   it('--stdin feeds standard input to the command', () => {

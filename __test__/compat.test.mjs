@@ -127,7 +127,10 @@ const CROSS = {
   'x86_64-unknown-linux-gnu.2.17': { machine: 'x86-64', libc: 'glibc' },
 }
 const zigDir = path.join(ROOT, 'target', 'zig')
-const built = existsSync(zigDir) ? readdirSync(zigDir).filter((t) => CROSS[t]) : []
+// Only finished builds (a folder without a .node is a build in progress or one that failed).
+const built = existsSync(zigDir)
+  ? readdirSync(zigDir).filter((t) => CROSS[t] && readdirSync(path.join(zigDir, t)).some((f) => f.endsWith('.node')))
+  : []
 
 describe('cross builds in target/zig/', { skip: built.length ? false : 'none built (bash scripts/build-zig.sh TARGET)' }, () => {
   for (const target of built) {
