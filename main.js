@@ -7,7 +7,7 @@
 // `resource.presignRequest(path, op, opts, policy)` decide everything else (op allowlist, path rules, prefix,
 // TTL clamp, signing), and maps its `ERR_PRESIGN_*` codes to HTTP statuses.
 
-const native = require('./index.js')
+const native = require('./platform.js').loadBinding()
 
 const ALL_OPS = Object.freeze(['GET', 'PUT', 'HEAD', 'DELETE', 'LIST', 'COPY'])
 /** Ops signed when `allowOps` is not given: read-only. PUT, DELETE and COPY are opt-in. */

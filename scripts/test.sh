@@ -2,8 +2,12 @@
 # The one test command (`npm test`). On a fresh clone it installs and builds what it needs, then runs every test:
 #   1. npm packages (npm ci)              4. the addon (napi build; MIRAGE_RELEASE=1 for --release)
 #   2. s3s-fs, the local S3 server,       5. generated index.js/index.d.ts match the committed ones
-#      only if it is missing              6. type tests (tsc)
-#   3. Rust core tests (cargo test)       7. Node tests (node --test; the browser test installs Chromium itself)
+#      only if it is missing              6. the published linux-x64-gnu build: release, glibc 2.17, with zig
+#   3. Rust core tests (cargo test)          (about 4-8 minutes cold; MIRAGE_SKIP_COMPAT=1 skips it)
+#                                         7. type tests (tsc)
+#                                         8. Node tests (node --test): with 6, also the pack/install test on the
+#                                            2.17 binary and the whole Node suite once more against it; the
+#                                            browser test installs Chromium itself
 # The S3 servers are started on 127.0.0.1 by the tests themselves (Rust and Node) and stopped by them, also on
 # failure. Any failing step stops the script with a non-zero exit code.
 set -euo pipefail
@@ -61,6 +65,15 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 else
   echo "skipped: not a git checkout"
+fi
+
+if [[ "${MIRAGE_SKIP_COMPAT:-}" == "1" ]]; then
+  step "glibc 2.17 release build: skipped (MIRAGE_SKIP_COMPAT=1)"
+elif [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] && getconf GNU_LIBC_VERSION >/dev/null 2>&1; then
+  step "the published linux-x64-gnu build: release, glibc 2.17 (scripts/build-glibc217.sh)"
+  bash scripts/build-glibc217.sh
+else
+  step "glibc 2.17 release build: skipped (not Linux x86_64 with glibc)"
 fi
 
 step "type tests (tsc -p __test__/tsconfig.json)"
