@@ -32,8 +32,14 @@ pub async fn run(ctx: Ctx) -> i32 {
         let dabs = ctx.abs(&d);
         let sk = match cp::kind(&ctx, &sabs).await {
             Ok(Some(k)) => k,
-            _ => {
+            Ok(None) => {
                 ctx.err(format!("cannot stat '{s}': No such file or directory")).await;
+                status = 1;
+                continue;
+            }
+            // A failed lookup is not a missing file: say what failed.
+            Err(e) => {
+                ctx.err(format!("cannot stat '{s}': {e}")).await;
                 status = 1;
                 continue;
             }
