@@ -20,18 +20,36 @@ export declare class AliyunResource {
   constructor(config: AliyunConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
 
-/** A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4). */
+/**
+ * A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4); the endpoint is
+ * `https://s3.<region>.backblazeb2.com` unless overridden.
+ */
 export declare class BackblazeResource {
   constructor(config: BackblazeConfig)
-  /** The endpoint requests go to: `https://s3.<region>.backblazeb2.com` unless overridden. */
+  /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
   /**
    * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
@@ -53,8 +71,21 @@ export declare class CephResource {
   constructor(config: CephConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -73,8 +104,21 @@ export declare class DigitalOceanResource {
   constructor(config: DigitalOceanConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -114,8 +158,21 @@ export declare class GCSResource {
   constructor(config: GCSConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -125,8 +182,21 @@ export declare class MinIOResource {
   constructor(config: MinIOConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -136,8 +206,21 @@ export declare class OCIResource {
   constructor(config: OCIConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -177,8 +260,21 @@ export declare class QingStorResource {
   constructor(config: QingStorConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -188,8 +284,21 @@ export declare class R2Resource {
   constructor(config: R2Config)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -203,8 +312,11 @@ export declare class RAMResource {
 /** Any S3-compatible bucket. */
 export declare class S3Resource {
   constructor(config: S3Config)
+  /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
   /**
    * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
@@ -217,6 +329,7 @@ export declare class S3Resource {
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
   presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
+  /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
 
@@ -225,8 +338,21 @@ export declare class ScalewayResource {
   constructor(config: ScalewayConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -236,8 +362,21 @@ export declare class SeaweedFSResource {
   constructor(config: SeaweedFSConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -247,8 +386,21 @@ export declare class TencentResource {
   constructor(config: TencentConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }
@@ -258,8 +410,21 @@ export declare class WasabiResource {
   constructor(config: WasabiConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
+  /** The resource kind, as `ws.mounts()` shows it. */
   get kind(): string
+  /** The bucket name. */
   get bucket(): string
+  /**
+   * A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+   * is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+   * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+   * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+   * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   */
+  presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
+  /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
+  presignRequest(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): PresignedRequest
   /** The redacted view, for `JSON.stringify`: no key ID, no secret. */
   toJSON(): ResourceSummary
 }

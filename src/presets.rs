@@ -11,13 +11,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::errors::invalid_arg;
-use crate::resources::{AsCoreResource, ResourceSummary};
-
-pub(crate) struct Built {
-    inner: Arc<CoreS3>,
-    endpoint: String,
-    region: String,
-}
+use crate::resources::{remote_bucket_methods, AsCoreResource, RemoteBucket};
 
 #[allow(clippy::too_many_arguments)]
 fn build(
@@ -30,7 +24,7 @@ fn build(
     timeout_ms: Option<u32>,
     max_attempts: Option<u32>,
     max_concurrency: Option<u32>,
-) -> Result<Built> {
+) -> Result<RemoteBucket> {
     let p = resolve(kind, &input).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
     let mut cfg = ClientConfig::new(p.endpoint.clone(), p.region.clone(), bucket, access_key_id, Secret::new(secret));
     cfg.force_path_style = p.force_path_style;
@@ -43,7 +37,7 @@ fn build(
     }
     let client = S3Client::new(cfg).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
     let inner = CoreS3::new(client, None, kind).map_err(|e| invalid_arg(format!("{class}: {e}")))?;
-    Ok(Built { inner: Arc::new(inner), endpoint: p.endpoint, region: p.region })
+    Ok(RemoteBucket { inner: Arc::new(inner), endpoint: p.endpoint, region: p.region, bucket: bucket.to_string(), kind })
 }
 
 /// One preset class: its config interface, its class, and its glue.
@@ -73,8 +67,7 @@ macro_rules! preset {
         $(#[$doc])*
         #[napi(js_name = $js)]
         pub struct $class {
-            built: Built,
-            bucket: String,
+            remote: RemoteBucket,
         }
 
         #[napi]
@@ -83,45 +76,12 @@ macro_rules! preset {
             pub fn new(config: $config) -> Result<Self> {
                 let $c = &config;
                 let input: PresetInput = $input;
-                let built = build(stringify!($class), $kind, &config.bucket, &config.access_key_id, &config.secret_access_key, input, config.timeout_ms, config.max_attempts, config.max_concurrency)?;
-                Ok($class { built, bucket: config.bucket })
-            }
-
-            /// The endpoint requests go to.
-            #[napi(getter)]
-            pub fn endpoint(&self) -> String {
-                self.built.endpoint.clone()
-            }
-
-            #[napi(getter)]
-            pub fn kind(&self) -> String {
-                $kind.into()
-            }
-
-            #[napi(getter)]
-            pub fn bucket(&self) -> String {
-                self.bucket.clone()
-            }
-
-            /// The redacted view, for `JSON.stringify`: no key ID, no secret.
-            #[napi(js_name = "toJSON")]
-            pub fn to_json(&self) -> ResourceSummary {
-                ResourceSummary {
-                    kind: $kind.into(),
-                    bucket: Some(self.bucket.clone()),
-                    region: Some(self.built.region.clone()),
-                    endpoint: Some(self.built.endpoint.clone()),
-                    access_key_id: Some("<REDACTED>".into()),
-                    secret_access_key: Some("<REDACTED>".into()),
-                }
+                let remote = build(stringify!($class), $kind, &config.bucket, &config.access_key_id, &config.secret_access_key, input, config.timeout_ms, config.max_attempts, config.max_concurrency)?;
+                Ok($class { remote })
             }
         }
 
-        impl AsCoreResource for $class {
-            fn core(&self) -> Arc<dyn Resource> {
-                self.built.inner.clone()
-            }
-        }
+        remote_bucket_methods!($class);
     };
 }
 

@@ -63,6 +63,100 @@ pub struct DiskConfig {
     pub root: String,
 }
 
+/// A remote bucket behind one of the S3-compatible classes.
+pub(crate) struct RemoteBucket {
+    pub(crate) inner: Arc<CoreS3>,
+    pub(crate) endpoint: String,
+    pub(crate) bucket: String,
+    pub(crate) region: String,
+    pub(crate) kind: &'static str,
+}
+
+impl RemoteBucket {
+    /// The redacted view: no key ID, no secret.
+    pub(crate) fn summary(&self) -> ResourceSummary {
+        ResourceSummary {
+            kind: self.kind.into(),
+            bucket: Some(self.bucket.clone()),
+            region: Some(self.region.clone()),
+            endpoint: Some(self.endpoint.clone()),
+            access_key_id: Some("<REDACTED>".into()),
+            secret_access_key: Some("<REDACTED>".into()),
+        }
+    }
+}
+
+/// The getters, presigning and redacted JSON that every S3-compatible class shares
+/// (the class holds its `RemoteBucket` in a field named `remote`).
+macro_rules! remote_bucket_methods {
+    ($class:ident) => {
+        #[napi]
+        impl $class {
+            /// The endpoint requests go to.
+            #[napi(getter)]
+            pub fn endpoint(&self) -> String {
+                self.remote.endpoint.clone()
+            }
+
+            /// The resource kind, as `ws.mounts()` shows it.
+            #[napi(getter)]
+            pub fn kind(&self) -> String {
+                self.remote.kind.into()
+            }
+
+            /// The bucket name.
+            #[napi(getter)]
+            pub fn bucket(&self) -> String {
+                self.remote.bucket.clone()
+            }
+
+            /// A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
+            /// is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
+            /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
+            /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
+            /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
+            /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+            #[napi]
+            pub fn presign(
+                &self,
+                path: String,
+                #[napi(ts_arg_type = "PresignOp")] op: String,
+                opts: Option<$crate::resources::PresignOptions>,
+                policy: Option<$crate::resources::PresignPolicy>,
+            ) -> Result<String, &'static str> {
+                $crate::resources::presign_core(&self.remote.inner, &path, &op, opts, policy)
+                    .map(|r| r.url)
+                    .map_err($crate::resources::presign_error)
+            }
+
+            /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
+            #[napi]
+            pub fn presign_request(
+                &self,
+                path: String,
+                #[napi(ts_arg_type = "PresignOp")] op: String,
+                opts: Option<$crate::resources::PresignOptions>,
+                policy: Option<$crate::resources::PresignPolicy>,
+            ) -> Result<$crate::resources::PresignedRequest, &'static str> {
+                $crate::resources::presign_core(&self.remote.inner, &path, &op, opts, policy).map_err($crate::resources::presign_error)
+            }
+
+            /// The redacted view, for `JSON.stringify`: no key ID, no secret.
+            #[napi(js_name = "toJSON")]
+            pub fn to_json(&self) -> $crate::resources::ResourceSummary {
+                self.remote.summary()
+            }
+        }
+
+        impl $crate::resources::AsCoreResource for $class {
+            fn core(&self) -> std::sync::Arc<dyn mirage_core::vfs::Resource> {
+                self.remote.inner.clone()
+            }
+        }
+    };
+}
+pub(crate) use remote_bucket_methods;
+
 /// What every resource class gives the workspace.
 pub(crate) trait AsCoreResource {
     fn core(&self) -> Arc<dyn Resource>;
@@ -142,7 +236,7 @@ pub struct PresignedRequest {
 
 /// A presign failure as a JS `Error` whose `code` is `ERR_PRESIGN_*` and whose message is a
 /// fixed text (never the secret, never the path).
-fn presign_error(e: PresignError) -> Error<&'static str> {
+pub(crate) fn presign_error(e: PresignError) -> Error<&'static str> {
     Error::new(e.code(), e.to_string())
 }
 
@@ -161,7 +255,7 @@ pub fn resolve_presign_policy(policy: PresignPolicy) -> Result<PresignPolicy, &'
     })
 }
 
-fn presign_core(
+pub(crate) fn presign_core(
     r: &CoreS3,
     path: &str,
     op: &str,
@@ -192,13 +286,11 @@ fn presign_core(
     })
 }
 
-/// A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4).
+/// A Backblaze B2 bucket through B2's S3-compatible API (AWS Signature V4); the endpoint is
+/// `https://s3.<region>.backblazeb2.com` unless overridden.
 #[napi]
 pub struct BackblazeResource {
-    inner: Arc<CoreS3>,
-    endpoint: String,
-    bucket: String,
-    region: String,
+    remote: RemoteBucket,
 }
 
 #[napi]
@@ -222,73 +314,11 @@ impl BackblazeResource {
             config.max_attempts,
             config.max_concurrency,
         )?;
-        Ok(BackblazeResource { inner, endpoint, bucket: config.bucket, region: config.region })
-    }
-
-    /// The endpoint requests go to: `https://s3.<region>.backblazeb2.com` unless overridden.
-    #[napi(getter)]
-    pub fn endpoint(&self) -> String {
-        self.endpoint.clone()
-    }
-
-    #[napi(getter)]
-    pub fn kind(&self) -> String {
-        "backblaze".into()
-    }
-
-    #[napi(getter)]
-    pub fn bucket(&self) -> String {
-        self.bucket.clone()
-    }
-
-    /// A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
-    /// is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
-    /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
-    /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
-    /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-    /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
-    #[napi]
-    pub fn presign(
-        &self,
-        path: String,
-        #[napi(ts_arg_type = "PresignOp")] op: String,
-        opts: Option<PresignOptions>,
-        policy: Option<PresignPolicy>,
-    ) -> Result<String, &'static str> {
-        presign_core(&self.inner, &path, &op, opts, policy).map(|r| r.url).map_err(presign_error)
-    }
-
-    /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
-    #[napi]
-    pub fn presign_request(
-        &self,
-        path: String,
-        #[napi(ts_arg_type = "PresignOp")] op: String,
-        opts: Option<PresignOptions>,
-        policy: Option<PresignPolicy>,
-    ) -> Result<PresignedRequest, &'static str> {
-        presign_core(&self.inner, &path, &op, opts, policy).map_err(presign_error)
-    }
-
-    /// The redacted view, for `JSON.stringify`: no key ID, no secret.
-    #[napi(js_name = "toJSON")]
-    pub fn to_json(&self) -> ResourceSummary {
-        ResourceSummary {
-            kind: "backblaze".into(),
-            bucket: Some(self.bucket.clone()),
-            region: Some(self.region.clone()),
-            endpoint: Some(self.endpoint.clone()),
-            access_key_id: Some("<REDACTED>".into()),
-            secret_access_key: Some("<REDACTED>".into()),
-        }
+        Ok(BackblazeResource { remote: RemoteBucket { inner, endpoint, bucket: config.bucket, region: config.region, kind: "backblaze" } })
     }
 }
 
-impl AsCoreResource for BackblazeResource {
-    fn core(&self) -> Arc<dyn Resource> {
-        self.inner.clone()
-    }
-}
+remote_bucket_methods!(BackblazeResource);
 
 /// The redacted description of a resource.
 #[napi(object)]
@@ -304,10 +334,7 @@ pub struct ResourceSummary {
 /// Any S3-compatible bucket.
 #[napi]
 pub struct S3Resource {
-    inner: Arc<CoreS3>,
-    endpoint: String,
-    bucket: String,
-    region: String,
+    remote: RemoteBucket,
 }
 
 #[napi]
@@ -337,71 +364,11 @@ impl S3Resource {
             config.max_attempts,
             config.max_concurrency,
         )?;
-        Ok(S3Resource { inner, endpoint, bucket: config.bucket, region: config.region })
-    }
-
-    #[napi(getter)]
-    pub fn endpoint(&self) -> String {
-        self.endpoint.clone()
-    }
-
-    #[napi(getter)]
-    pub fn kind(&self) -> String {
-        "s3".into()
-    }
-
-    #[napi(getter)]
-    pub fn bucket(&self) -> String {
-        self.bucket.clone()
-    }
-
-    /// A SigV4 query-signed URL for one operation on `path` (the key in the bucket; a leading `/`
-    /// is stripped), valid for `opts.ttlSec` seconds (default 300). Synchronous: signing is
-    /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
-    /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
-    /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-    /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
-    #[napi]
-    pub fn presign(
-        &self,
-        path: String,
-        #[napi(ts_arg_type = "PresignOp")] op: String,
-        opts: Option<PresignOptions>,
-        policy: Option<PresignPolicy>,
-    ) -> Result<String, &'static str> {
-        presign_core(&self.inner, &path, &op, opts, policy).map(|r| r.url).map_err(presign_error)
-    }
-
-    /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
-    #[napi]
-    pub fn presign_request(
-        &self,
-        path: String,
-        #[napi(ts_arg_type = "PresignOp")] op: String,
-        opts: Option<PresignOptions>,
-        policy: Option<PresignPolicy>,
-    ) -> Result<PresignedRequest, &'static str> {
-        presign_core(&self.inner, &path, &op, opts, policy).map_err(presign_error)
-    }
-
-    #[napi(js_name = "toJSON")]
-    pub fn to_json(&self) -> ResourceSummary {
-        ResourceSummary {
-            kind: "s3".into(),
-            bucket: Some(self.bucket.clone()),
-            region: Some(self.region.clone()),
-            endpoint: Some(self.endpoint.clone()),
-            access_key_id: Some("<REDACTED>".into()),
-            secret_access_key: Some("<REDACTED>".into()),
-        }
+        Ok(S3Resource { remote: RemoteBucket { inner, endpoint, bucket: config.bucket, region: config.region, kind: "s3" } })
     }
 }
 
-impl AsCoreResource for S3Resource {
-    fn core(&self) -> Arc<dyn Resource> {
-        self.inner.clone()
-    }
-}
+remote_bucket_methods!(S3Resource);
 
 /// Files held in memory.
 #[napi(js_name = "RAMResource")]
