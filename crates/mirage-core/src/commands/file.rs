@@ -96,6 +96,56 @@ fn looks_json(b: &[u8], complete: bool) -> bool {
     }
 }
 
+/// Several lines, each one JSON object or array (libmagic's NDJSON check).
+fn looks_ndjson(b: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = b.split(|&c| c == b'\n').filter(|l| !l.iter().all(|c| c.is_ascii_whitespace())).collect();
+    lines.len() >= 2
+        && lines.iter().all(|l| {
+            let t = l.iter().position(|c| !c.is_ascii_whitespace()).map(|i| &l[i..]).unwrap_or(&[]);
+            (t.starts_with(b"{") || t.starts_with(b"[")) && serde_json::from_slice::<serde_json::Value>(l).is_ok()
+        })
+}
+
+/// Comma-separated lines with the same number of fields (two or more) on every line, as
+/// libmagic's CSV check (quoted fields may hold commas).
+fn looks_csv(b: &[u8]) -> bool {
+    let mut fields: Option<usize> = None;
+    let mut lines = 0;
+    for line in b.split(|&c| c == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let mut n = 1;
+        let mut quoted = false;
+        for &c in line {
+            match c {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => n += 1,
+                _ => {}
+            }
+        }
+        if n < 2 || fields.is_some_and(|f| f != n) {
+            return false;
+        }
+        fields = Some(n);
+        lines += 1;
+    }
+    lines >= 2
+}
+
+/// ES module or CommonJS source: a line starting `export function`/`const`/`default`/
+/// `class`, `import ... from '...'`, or `... = require(`.
+fn looks_javascript(b: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&b[..b.len().min(8192)]);
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        ["export function ", "export const ", "export default ", "export class ", "export async function ", "module.exports"].iter().any(|p| l.starts_with(p))
+            || (l.starts_with("import ") && (l.contains(" from '") || l.contains(" from \"")))
+            || ((l.starts_with("const ") || l.starts_with("var ") || l.starts_with("let ")) && l.contains("require("))
+    })
+}
+
 fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind {
     if b.starts_with(&[0x1f, 0x8b]) {
         let flags = b.get(3).copied().unwrap_or(0);
@@ -113,6 +163,11 @@ fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind 
         if mtime != 0 {
             let dt = chrono::DateTime::<chrono::Utc>::from_timestamp(mtime as i64, 0).unwrap_or_default();
             desc.push_str(&format!(", last modified: {}", dt.format("%a %b %e %H:%M:%S %Y")));
+        }
+        match b.get(8) {
+            Some(2) => desc.push_str(", max compression"),
+            Some(4) => desc.push_str(", max speed"),
+            _ => {}
         }
         match b.get(9) {
             Some(3) => desc.push_str(", from Unix"),
@@ -208,6 +263,15 @@ fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind 
     }
     if looks_json(b, complete) {
         return kind("JSON text data", "application/json", charset);
+    }
+    if complete && looks_ndjson(b) {
+        return kind("New Line Delimited JSON text data", "application/x-ndjson", charset);
+    }
+    if charset == "us-ascii" && looks_csv(b) {
+        return kind(text.replacen("ASCII text", "CSV text", 1), "text/csv", charset);
+    }
+    if looks_javascript(b) {
+        return kind(format!("JavaScript source, {text}"), "application/javascript", charset);
     }
     kind(text, "text/plain", charset)
 }

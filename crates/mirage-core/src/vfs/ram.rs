@@ -28,8 +28,8 @@ impl Node {
 /// Files and directories held in a map from relative path to node; the root is implicit.
 pub struct RamResource {
     nodes: Mutex<BTreeMap<String, Node>>,
-    /// The root's modification time.
-    root_modified: Mutex<SystemTime>,
+    /// The root's modification time, once set (`touch -d`): unknown before.
+    root_modified: Mutex<Option<SystemTime>>,
 }
 
 impl Default for RamResource {
@@ -40,7 +40,7 @@ impl Default for RamResource {
 
 impl RamResource {
     pub fn new() -> Self {
-        RamResource { nodes: Mutex::new(BTreeMap::new()), root_modified: Mutex::new(SystemTime::now()) }
+        RamResource { nodes: Mutex::new(BTreeMap::new()), root_modified: Mutex::new(None) }
     }
 
     /// Add or replace a file directly (no parent check).
@@ -133,7 +133,7 @@ impl Resource for RamResource {
 
     async fn stat(&self, path: &str) -> Result<Metadata, FsError> {
         if path.is_empty() {
-            return Ok(Metadata { modified: Some(*self.root_modified.lock().unwrap()), ..Metadata::dir() });
+            return Ok(Metadata { modified: *self.root_modified.lock().unwrap(), ..Metadata::dir() });
         }
         self.nodes.lock().unwrap().get(path).map(Node::meta).ok_or_else(FsError::not_found)
     }
@@ -184,7 +184,7 @@ impl Resource for RamResource {
 
     async fn set_modified(&self, path: &str, time: SystemTime) -> Result<(), FsError> {
         if path.is_empty() {
-            *self.root_modified.lock().unwrap() = time;
+            *self.root_modified.lock().unwrap() = Some(time);
             return Ok(());
         }
         match self.nodes.lock().unwrap().get_mut(path) {
