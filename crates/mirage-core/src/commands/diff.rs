@@ -269,7 +269,7 @@ fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], w
     let hw = off.saturating_sub(3).min(width.saturating_sub(off));
     let c2o = if hw > 0 { off } else { width };
     let mut out = Vec::new();
-    let mut line = |out: &mut Vec<u8>, left: Option<&[u8]>, sep: u8, right: Option<&[u8]>| {
+    let line = |out: &mut Vec<u8>, left: Option<&[u8]>, sep: u8, right: Option<&[u8]>| {
         let mut col = 0;
         if let Some(l) = left {
             col = half(out, l, hw);
@@ -288,7 +288,7 @@ fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], w
         out.push(b'\n');
     };
     let (mut pa, mut pb) = (0usize, 0usize);
-    let mut emit_equal = |out: &mut Vec<u8>, upto_a: usize, pa: &mut usize, pb: &mut usize| {
+    let emit_equal = |out: &mut Vec<u8>, upto_a: usize, pa: &mut usize, pb: &mut usize| {
         while *pa < upto_a {
             line(out, Some(a[*pa]), b' ', Some(b[*pb]));
             *pa += 1;
