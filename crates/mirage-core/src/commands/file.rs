@@ -106,32 +106,49 @@ fn looks_ndjson(b: &[u8]) -> bool {
         })
 }
 
-/// Comma-separated lines with the same number of fields (two or more) on every line, as
-/// libmagic's CSV check (quoted fields may hold commas).
+/// libmagic's CSV check (is_csv.c): every line has the same number of commas outside
+/// quotes, at least one; decided at the 10th line, else more than two lines are needed.
 fn looks_csv(b: &[u8]) -> bool {
-    let mut fields: Option<usize> = None;
-    let mut lines = 0;
-    for line in b.split(|&c| c == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        let mut n = 1;
-        let mut quoted = false;
-        for &c in line {
-            match c {
-                b'"' => quoted = !quoted,
-                b',' if !quoted => n += 1,
-                _ => {}
+    let (mut nf, mut tf, mut nl) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        match c {
+            b'"' => {
+                // Skip the quoted part ("" is an escaped quote).
+                while i < b.len() {
+                    if b[i] == b'"' {
+                        if b.get(i + 1) == Some(&b'"') {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
             }
+            b',' => nf += 1,
+            b'\n' => {
+                nl += 1;
+                if nl == 10 {
+                    return tf != 0 && tf == nf;
+                }
+                if tf == 0 {
+                    if nf == 0 {
+                        return false;
+                    }
+                    tf = nf;
+                } else if tf != nf {
+                    return false;
+                }
+                nf = 0;
+            }
+            _ => {}
         }
-        if n < 2 || fields.is_some_and(|f| f != n) {
-            return false;
-        }
-        fields = Some(n);
-        lines += 1;
     }
-    lines >= 2
+    tf != 0 && nl > 2
 }
 
 /// ES module or CommonJS source: a line starting `export function`/`const`/`default`/

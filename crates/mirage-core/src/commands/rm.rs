@@ -93,8 +93,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             continue;
         }
-        // A read-only mount fails file by file below, as GNU's unlinks do.
-        if let Err(e) = ctx.vfs.check_writable(&abs).or_else(|e| if e.kind == ErrorKind::ReadOnly { Ok(()) } else { Err(e) }) {
+        // On a read-only mount GNU's `rm -rf` fails file by file (below); without -f it checks
+        // the operand first and fails once for it.
+        if let Err(e) = ctx.vfs.check_writable(&abs).or_else(|e| if force && e.kind == ErrorKind::ReadOnly { Ok(()) } else { Err(e) }) {
             ctx.err(format!("cannot remove '{op}': {e}")).await;
             status = 1;
             continue;
