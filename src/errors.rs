@@ -20,6 +20,7 @@ pub fn errno(kind: ErrorKind) -> &'static str {
         ErrorKind::Io => "EIO",
         ErrorKind::TimedOut => "ETIMEDOUT",
         ErrorKind::Interrupted => "EINTR",
+        ErrorKind::Unsupported => "ENOTSUP",
     }
 }
 

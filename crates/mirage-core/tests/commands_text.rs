@@ -1511,7 +1511,8 @@ async fn reads_only_what_is_needed() {
     }
 
     let o = exec("file /b/big.log").await;
-    assert_eq!(String::from_utf8(o.stdout).unwrap(), "/b/big.log: ASCII text\n");
+    // file 5.44 (libmagic's CSV check: one comma on every line) says so too.
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "/b/big.log: CSV text\n");
     assert_eq!(take(), vec![("big.log".to_string(), Some(ByteRange::Span { start: 0, end_inclusive: 8191 }))]);
 
     // grep -r reads each file once, in order, and prints in order.

@@ -615,6 +615,14 @@ impl S3Client {
         let (_, body) = self.execute_read(r, LIST_BODY_CAP).await?;
         xml::parse_list_page(&body)
     }
+    /// HEAD once, without retries: for probes whose failure the caller resolves another way
+    /// (some servers answer 5xx for a key that is a folder on their disk).
+    pub async fn head_object_once(&self, key: &str) -> Result<ObjectMeta, S3Error> {
+        let mut req = Req::new(Method::HEAD, Some(key));
+        req.max_attempts = Some(1);
+        self.execute(req, |resp| async move { Ok(meta_from_headers(resp.headers())) }).await
+    }
+
 
     /// HEAD an object. A 403 to HEAD has no body, hence no code: one 1-byte GET then asks
     /// for the code (`SignatureDoesNotMatch`, `InvalidAccessKeyId`...).

@@ -3287,7 +3287,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                     s.push(b'\n');
                 }
                 Err(e) => {
-                    ctx.err(format!("fatal: can't open source file `{f}' for reading: {e}")).await;
+                    ctx.err(format!("fatal: cannot open source file `{f}' for reading: {e}")).await;
                     return 2;
                 }
             }

@@ -40,9 +40,13 @@ pub async fn run(ctx: Ctx) -> i32 {
             .copied()
             .filter(|b| if p.has("i") { b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/' || *b == b'=' } else { *b != b'\n' && *b != b'\r' })
             .collect();
-        // Decode as far as the input is valid, like GNU.
+        // Decode as far as the input is valid, like GNU: up to the first byte outside the
+        // alphabet, a partial last group included (its spare bits ignored).
+        let bad = clean.iter().position(|b| !(b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/' || *b == b'=')).unwrap_or(clean.len());
+        let eng = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true));
         let mut out = Vec::new();
-        let mut ok = true;
+        let mut ok = bad == clean.len();
+        let clean = &clean[..bad];
         for chunk in clean.chunks(4) {
             let padded = if chunk.len() < 4 {
                 let mut c = chunk.to_vec();

@@ -127,8 +127,16 @@ async fn styled(ctx: &Ctx, r: Reader<'_>, st: Style, state: &mut State) -> Resul
             state.line += 1;
             out.extend_from_slice(format!("{:>6}\t", state.line).as_bytes());
         }
+        // GNU's -E shows a carriage return before the newline as `^M`.
+        let (body, cr) = match body.strip_suffix(b"\r") {
+            Some(b) if st.ends && nl && !st.nonprinting => (b, true),
+            _ => (body, false),
+        };
         for &b in body {
             show_byte(b, st, &mut out);
+        }
+        if cr {
+            out.extend_from_slice(b"^M");
         }
         if nl {
             if st.ends {

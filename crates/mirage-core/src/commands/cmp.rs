@@ -37,12 +37,25 @@ pub async fn run(ctx: Ctx) -> i32 {
         da.drain(..skip.min(da.len()));
         db.drain(..skip.min(db.len()));
     }
-    if let Some(n) = p.value("n").and_then(|v| v.parse::<usize>().ok()) {
+    // GNU's `-l` offset width: digits of the smallest regular file's size (after skips and
+    // -n); pipes and process substitutions count as the largest off_t.
+    let mut widest: u64 = i64::MAX as u64;
+    let limit = p.value("n").and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = limit {
+        widest = widest.min(n as u64);
+    }
+    for (op, d) in [(&a, &da), (&b, &db)] {
+        let regular = op != "-" && !ctx.abs(op).starts_with("/dev/fd/");
+        if regular {
+            widest = widest.min(d.len() as u64);
+        }
+    }
+    let width = widest.to_string().len();
+    if let Some(n) = limit {
         da.truncate(n);
         db.truncate(n);
     }
     let common_len = da.len().min(db.len());
-    let width = common_len.to_string().len();
     let mut line = 1u64;
     let mut differ = false;
     let mut out = String::new();

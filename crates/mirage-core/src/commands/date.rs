@@ -20,8 +20,70 @@ const SPEC: &[args::Opt] = &[
     value('s', "set"),
 ];
 
-fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let t = s.trim();
+    if let Some(d) = parse_absolute(t) {
+        return Some(d);
+    }
+    // An absolute date followed by relative items ("2024-01-31 12:00 +1 day"), or relative
+    // items alone ("3 days ago"), counted from now.
+    let words: Vec<&str> = t.split_whitespace().collect();
+    for k in (0..words.len()).rev() {
+        let base = if k == 0 { Some(Utc::now()) } else { parse_absolute(&words[..k].join(" ")) };
+        if let Some(base) = base {
+            if let Some(d) = apply_relative(base, &words[k..]) {
+                return Some(d);
+            }
+        }
+    }
+    None
+}
+
+/// Relative items: `[+-]N unit [ago]` or `unit` (one of it), repeated.
+fn apply_relative(mut at: DateTime<Utc>, words: &[&str]) -> Option<DateTime<Utc>> {
+    if words.is_empty() {
+        return None;
+    }
+    let mut i = 0;
+    while i < words.len() {
+        let mut w = words[i].to_ascii_lowercase();
+        // "+1day" written together.
+        let mut n: i64 = 1;
+        let num_end = w.char_indices().find(|&(j, c)| !(c.is_ascii_digit() || (j == 0 && (c == '+' || c == '-')))).map(|(j, _)| j).unwrap_or(w.len());
+        if num_end > 0 && w[..num_end].chars().any(|c| c.is_ascii_digit()) {
+            n = w[..num_end].trim_start_matches('+').parse().ok()?;
+            if num_end == w.len() {
+                i += 1;
+                w = words.get(i)?.to_ascii_lowercase();
+            } else {
+                w = w[num_end..].to_string();
+            }
+        }
+        let unit = w.trim_end_matches('s');
+        i += 1;
+        if words.get(i).is_some_and(|a| a.eq_ignore_ascii_case("ago")) {
+            n = -n;
+            i += 1;
+        }
+        at = match unit {
+            "second" | "sec" => at + chrono::Duration::seconds(n),
+            "minute" | "min" => at + chrono::Duration::minutes(n),
+            "hour" => at + chrono::Duration::hours(n),
+            "day" => at + chrono::Duration::days(n),
+            "week" => at + chrono::Duration::weeks(n),
+            "fortnight" => at + chrono::Duration::weeks(2 * n),
+            "month" | "year" => {
+                let months = if unit == "year" { n * 12 } else { n };
+                let m = chrono::Months::new(months.unsigned_abs() as u32);
+                if months >= 0 { at.checked_add_months(m)? } else { at.checked_sub_months(m)? }
+            }
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+fn parse_absolute(t: &str) -> Option<DateTime<Utc>> {
     if let Some(n) = t.strip_prefix('@') {
         let f: f64 = n.parse().ok()?;
         return Utc.timestamp_opt(f.floor() as i64, ((f - f.floor()) * 1e9) as u32).single();
@@ -49,22 +111,6 @@ fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(t) {
         return Some(d.with_timezone(&Utc));
-    }
-    // "N days ago", "+N hours" and the like.
-    let words: Vec<&str> = t.split_whitespace().collect();
-    if (2..=3).contains(&words.len()) {
-        let n: i64 = words[0].trim_start_matches('+').parse().ok()?;
-        let unit = words[1].trim_end_matches('s');
-        let sign = if words.get(2) == Some(&"ago") { -1 } else { 1 };
-        let d = match unit {
-            "second" | "sec" => chrono::Duration::seconds(n),
-            "minute" | "min" => chrono::Duration::minutes(n),
-            "hour" => chrono::Duration::hours(n),
-            "day" => chrono::Duration::days(n),
-            "week" => chrono::Duration::weeks(n),
-            _ => return None,
-        };
-        return Some(now + d * sign);
     }
     None
 }

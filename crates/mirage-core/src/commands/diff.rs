@@ -1,5 +1,5 @@
 //! `diff`: compare files line by line (Myers, via the `similar` crate) in GNU's normal
-//! and unified (`-u`, `-U N`) formats; `-q`, `-s`, `-r`, `-N`, `-i`, `-w`, `-b`, `-B`;
+//! unified (`-u`, `-U N`), context (`-c`, `-C N`) and side-by-side (`-y`, `-W N`) formats; `-q`, `-s`, `-r`, `-N`, `-i`, `-w`, `-b`, `-B`;
 //! exit 0 (same), 1 (different), 2 (trouble).
 
 use similar::{capture_diff_slices, Algorithm, DiffOp};
@@ -22,12 +22,17 @@ const SPEC: &[args::Opt] = &[
     flag('a', "text"),
     args::long_flag("color"),
     args::long_flag("strip-trailing-cr"),
-    value('c', ""),
+    flag('c', ""),
+    value('C', "context"),
     flag('y', "side-by-side"),
+    value('W', "width"),
 ];
 
 struct Opts {
     unified: Option<usize>,
+    context: Option<usize>,
+    side: bool,
+    width: usize,
     brief: bool,
     same: bool,
     recursive: bool,
@@ -139,6 +144,176 @@ fn normal(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)]) -> Vec<
     out
 }
 
+/// Changes grouped into hunks whose `n` lines of context overlap: index ranges into `ch`.
+fn hunks(ch: &[(usize, usize, usize, usize)], n: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ch.len() {
+        let mut j = i;
+        while j + 1 < ch.len() && ch[j + 1].0 <= ch[j].0 + ch[j].1 + 2 * n {
+            j += 1;
+        }
+        out.push((i, j));
+        i = j + 1;
+    }
+    out
+}
+
+/// GNU's context-format range: `start,end`, `start` or (empty) the line before.
+fn context_range(start0: usize, end: usize) -> String {
+    let start = start0 + 1;
+    if end < start {
+        end.to_string()
+    } else if start == end {
+        start.to_string()
+    } else {
+        format!("{start},{end}")
+    }
+}
+
+/// The context format (`-c`, `-C N`), without the file header.
+fn context(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, j) in hunks(ch, n) {
+        let os = ch[i].0.saturating_sub(n);
+        let oe = (ch[j].0 + ch[j].1 + n).min(a.len());
+        let ns = ch[i].2.saturating_sub(ch[i].0 - os);
+        let ne = (ch[j].2 + ch[j].3 + n).min(b.len());
+        let group = &ch[i..=j];
+        out.extend_from_slice(b"***************\n");
+        out.extend_from_slice(format!("*** {} ****\n", context_range(os, oe)).as_bytes());
+        if group.iter().any(|c| c.1 > 0) {
+            let mut pa = os;
+            for c in group {
+                for l in &a[pa..c.0] {
+                    push_line(&mut out, b"  ", l);
+                }
+                let mark: &[u8] = if c.3 > 0 { b"! " } else { b"- " };
+                for l in &a[c.0..c.0 + c.1] {
+                    push_line(&mut out, mark, l);
+                }
+                pa = c.0 + c.1;
+            }
+            for l in &a[pa..oe] {
+                push_line(&mut out, b"  ", l);
+            }
+        }
+        out.extend_from_slice(format!("--- {} ----\n", context_range(ns, ne)).as_bytes());
+        if group.iter().any(|c| c.3 > 0) {
+            let mut pb = ns;
+            for c in group {
+                for l in &b[pb..c.2] {
+                    push_line(&mut out, b"  ", l);
+                }
+                let mark: &[u8] = if c.1 > 0 { b"! " } else { b"+ " };
+                for l in &b[c.2..c.2 + c.3] {
+                    push_line(&mut out, mark, l);
+                }
+                pb = c.2 + c.3;
+            }
+            for l in &b[pb..ne] {
+                push_line(&mut out, b"  ", l);
+            }
+        }
+    }
+    out
+}
+
+/// Tabs then spaces from column `from` to `to`, as GNU's sdiff layout does.
+fn tab_to(out: &mut Vec<u8>, from: usize, to: usize) -> usize {
+    let mut col = from;
+    loop {
+        let tab = col + 8 - col % 8;
+        if tab > to {
+            break;
+        }
+        out.push(b'\t');
+        col = tab;
+    }
+    while col < to {
+        out.push(b' ');
+        col += 1;
+    }
+    to
+}
+
+/// One half of a side-by-side line, cut at `bound` columns; returns the column reached.
+fn half(out: &mut Vec<u8>, l: &[u8], bound: usize) -> usize {
+    let body = l.strip_suffix(b"\n").unwrap_or(l);
+    let (mut inp, mut outp) = (0usize, 0usize);
+    for &c in body {
+        if c == b'\t' {
+            let spaces = 8 - inp % 8;
+            if inp == outp {
+                let stop = outp + spaces;
+                if stop < bound {
+                    outp = stop;
+                    out.push(c);
+                }
+            }
+            inp += spaces;
+            continue;
+        }
+        if inp < bound {
+            out.push(c);
+            outp = inp + 1;
+        }
+        inp += 1;
+    }
+    outp
+}
+
+/// The side-by-side format (`-y`, `-W N`).
+fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], width: usize) -> Vec<u8> {
+    let off = (width + 8 + 1) / 16 * 8;
+    let hw = off.saturating_sub(3).min(width.saturating_sub(off));
+    let c2o = if hw > 0 { off } else { width };
+    let mut out = Vec::new();
+    let line = |out: &mut Vec<u8>, left: Option<&[u8]>, sep: u8, right: Option<&[u8]>| {
+        let mut col = 0;
+        if let Some(l) = left {
+            col = half(out, l, hw);
+        }
+        if sep != b' ' {
+            col = tab_to(out, col, (hw + c2o - 1) / 2) + 1;
+            out.push(sep);
+        }
+        if let Some(r) = right {
+            if r != b"\n" {
+                col = tab_to(out, col, c2o);
+                half(out, r, hw);
+            }
+        }
+        let _ = col;
+        out.push(b'\n');
+    };
+    let (mut pa, mut pb) = (0usize, 0usize);
+    let emit_equal = |out: &mut Vec<u8>, upto_a: usize, pa: &mut usize, pb: &mut usize| {
+        while *pa < upto_a {
+            line(out, Some(a[*pa]), b' ', Some(b[*pb]));
+            *pa += 1;
+            *pb += 1;
+        }
+    };
+    for &(os, ol, ns, nl) in ch {
+        emit_equal(&mut out, os, &mut pa, &mut pb);
+        let paired = ol.min(nl);
+        for k in 0..paired {
+            line(&mut out, Some(a[os + k]), b'|', Some(b[ns + k]));
+        }
+        for k in paired..ol {
+            line(&mut out, Some(a[os + k]), b'<', None);
+        }
+        for k in paired..nl {
+            line(&mut out, None, b'>', Some(b[ns + k]));
+        }
+        pa = os + ol;
+        pb = ns + nl;
+    }
+    emit_equal(&mut out, a.len(), &mut pa, &mut pb);
+    out
+}
+
 fn unified(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], ctxn: usize) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -216,7 +391,18 @@ async fn diff_files(ctx: &Ctx, an: &str, bn: &str, o: &Opts, header: Option<&str
     if let Some(h) = header {
         out.extend_from_slice(h.as_bytes());
     }
+    let ctime = |m: Option<std::time::SystemTime>| {
+        let t: chrono::DateTime<chrono::Utc> = m.map(chrono::DateTime::from).unwrap_or_default();
+        t.format("%a %b %e %H:%M:%S %Y").to_string()
+    };
     match o.unified {
+        _ if o.side => out.extend_from_slice(&side_by_side(&la, &lb, &ch, o.width)),
+        None if o.context.is_some() => {
+            let ta = if an == "-" { ctime(Some(std::time::SystemTime::now())) } else { ctime(ma.and_then(|m| m.modified)) };
+            let tb = if bn == "-" { ctime(Some(std::time::SystemTime::now())) } else { ctime(mb.and_then(|m| m.modified)) };
+            out.extend_from_slice(format!("*** {an}\t{ta}\n--- {bn}\t{tb}\n").as_bytes());
+            out.extend_from_slice(&context(&la, &lb, &ch, o.context.unwrap_or(3)));
+        }
         Some(n) => {
             let ta = if an == "-" { stamp(ctx, &Some(std::time::SystemTime::now())) } else { stamp(ctx, &ma.and_then(|m| m.modified)) };
             let tb = if bn == "-" { stamp(ctx, &Some(std::time::SystemTime::now())) } else { stamp(ctx, &mb.and_then(|m| m.modified)) };
@@ -293,8 +479,32 @@ pub async fn run(ctx: Ctx) -> i32 {
         None if p.has("u") => Some(3),
         None => None,
     };
+    let ctx_lines = match p.value("C") {
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                ctx.err(format!("invalid context length '{n}'")).await;
+                return 2;
+            }
+        },
+        None if p.has("c") => Some(3),
+        None => None,
+    };
+    let width = match p.value("W") {
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                ctx.err(format!("invalid width '{n}'")).await;
+                return 2;
+            }
+        },
+        None => 130,
+    };
     let o = Opts {
         unified,
+        context: ctx_lines,
+        side: p.has("y"),
+        width,
         brief: p.has("q"),
         same: p.has("s"),
         recursive: p.has("r"),
@@ -324,6 +534,8 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
     }
     let r = match (da, db) {
+        // The same directory: nothing to compare (GNU checks the inode).
+        (true, true) if ctx.abs(&a) == ctx.abs(&b) => Ok(0),
         (true, true) => diff_dirs(&ctx, &a, &b, &o, &argv).await,
         (true, false) => {
             let name = crate::vfs::path::basename(&ctx.abs(&b)).to_string();

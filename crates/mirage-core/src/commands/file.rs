@@ -96,6 +96,73 @@ fn looks_json(b: &[u8], complete: bool) -> bool {
     }
 }
 
+/// Several lines, each one JSON object or array (libmagic's NDJSON check).
+fn looks_ndjson(b: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = b.split(|&c| c == b'\n').filter(|l| !l.iter().all(|c| c.is_ascii_whitespace())).collect();
+    lines.len() >= 2
+        && lines.iter().all(|l| {
+            let t = l.iter().position(|c| !c.is_ascii_whitespace()).map(|i| &l[i..]).unwrap_or(&[]);
+            (t.starts_with(b"{") || t.starts_with(b"[")) && serde_json::from_slice::<serde_json::Value>(l).is_ok()
+        })
+}
+
+/// libmagic's CSV check (is_csv.c): every line has the same number of commas outside
+/// quotes, at least one; decided at the 10th line, else more than two lines are needed.
+fn looks_csv(b: &[u8]) -> bool {
+    let (mut nf, mut tf, mut nl) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        match c {
+            b'"' => {
+                // Skip the quoted part ("" is an escaped quote).
+                while i < b.len() {
+                    if b[i] == b'"' {
+                        if b.get(i + 1) == Some(&b'"') {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b',' => nf += 1,
+            b'\n' => {
+                nl += 1;
+                if nl == 10 {
+                    return tf != 0 && tf == nf;
+                }
+                if tf == 0 {
+                    if nf == 0 {
+                        return false;
+                    }
+                    tf = nf;
+                } else if tf != nf {
+                    return false;
+                }
+                nf = 0;
+            }
+            _ => {}
+        }
+    }
+    tf != 0 && nl > 2
+}
+
+/// ES module or CommonJS source: a line starting `export function`/`const`/`default`/
+/// `class`, `import ... from '...'`, or `... = require(`.
+fn looks_javascript(b: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&b[..b.len().min(8192)]);
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        ["export function ", "export const ", "export default ", "export class ", "export async function ", "module.exports"].iter().any(|p| l.starts_with(p))
+            || (l.starts_with("import ") && (l.contains(" from '") || l.contains(" from \"")))
+            || ((l.starts_with("const ") || l.starts_with("var ") || l.starts_with("let ")) && l.contains("require("))
+    })
+}
+
 fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind {
     if b.starts_with(&[0x1f, 0x8b]) {
         let flags = b.get(3).copied().unwrap_or(0);
@@ -113,6 +180,11 @@ fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind 
         if mtime != 0 {
             let dt = chrono::DateTime::<chrono::Utc>::from_timestamp(mtime as i64, 0).unwrap_or_default();
             desc.push_str(&format!(", last modified: {}", dt.format("%a %b %e %H:%M:%S %Y")));
+        }
+        match b.get(8) {
+            Some(2) => desc.push_str(", max compression"),
+            Some(4) => desc.push_str(", max speed"),
+            _ => {}
         }
         match b.get(9) {
             Some(3) => desc.push_str(", from Unix"),
@@ -208,6 +280,15 @@ fn classify(b: &[u8], size: u64, complete: bool, tail: Option<[u8; 4]>) -> Kind 
     }
     if looks_json(b, complete) {
         return kind("JSON text data", "application/json", charset);
+    }
+    if complete && looks_ndjson(b) {
+        return kind("New Line Delimited JSON text data", "application/x-ndjson", charset);
+    }
+    if charset == "us-ascii" && looks_csv(b) {
+        return kind(text.replacen("ASCII text", "CSV text", 1), "text/csv", charset);
+    }
+    if looks_javascript(b) {
+        return kind(format!("JavaScript source, {text}"), "application/javascript", charset);
     }
     kind(text, "text/plain", charset)
 }

@@ -92,6 +92,10 @@ fn regex_syntax_special(c: char) -> bool {
 /// index after the closing `]`.
 fn bracket(cs: &[char], mut i: usize) -> Result<(String, usize), RegexError> {
     let unmatched = || RegexError("Unmatched [, [^, [:, [., or [=".into());
+    // A `[` that ends the pattern is caught by glibc's regcomp first, with its generic text.
+    if i >= cs.len() {
+        return Err(RegexError("Invalid regular expression".into()));
+    }
     let mut out = String::from("[");
     if i < cs.len() && cs[i] == '^' {
         out.push('^');

@@ -1,4 +1,4 @@
-//! `gzip`, `gunzip`, `zcat` (flate2): `-c -d -k -f -l -n -q -v -1..-9`. `gzip f` writes
+//! `gzip`, `gunzip`, `zcat` (flate2): `-c -d -k -f -l -t -n -q -v -1..-9`. `gzip f` writes
 //! `f.gz` and removes `f` (unless `-k`) on a writable mount; `gunzip f.gz` the reverse.
 
 use std::io::{Read, Write};
@@ -15,6 +15,7 @@ struct Opts {
     keep: bool,
     force: bool,
     list: bool,
+    test: bool,
     quiet: bool,
     level: u32,
 }
@@ -68,6 +69,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 "keep" => o.keep = true,
                 "force" => o.force = true,
                 "list" => o.list = true,
+                "test" => o.test = true,
                 "quiet" => o.quiet = true,
                 "no-name" | "name" | "verbose" | "best" | "fast" => {}
                 _ => {
@@ -84,6 +86,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 'k' => o.keep = true,
                 'f' => o.force = true,
                 'l' => o.list = true,
+                't' => o.test = true,
                 'q' => o.quiet = true,
                 'n' | 'N' | 'v' | 'r' => {}
                 '1'..='9' => o.level = c.to_digit(10).unwrap_or(6),
@@ -109,6 +112,14 @@ pub async fn run(ctx: Ctx) -> i32 {
                 continue;
             }
         };
+        if o.test {
+            // Check integrity only: nothing is written.
+            if let Err(m) = decompress(&data) {
+                let _ = ctx.stderr.write_str(&format!("gzip: {f}: {m}\n")).await;
+                status = 1;
+            }
+            continue;
+        }
         if o.list {
             if !list_header {
                 list_header = true;

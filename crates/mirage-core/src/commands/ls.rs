@@ -78,7 +78,8 @@ pub async fn run(ctx: Ctx) -> i32 {
     sort_entries(&mut files, &o);
     let mut out = String::new();
     if !files.is_empty() {
-        out.push_str(&render(&files, &o, false));
+        let links = nlinks(&ctx, None, &files, &o).await;
+        out.push_str(&render(&files, &links, &o, false));
     }
     // Directory operands keep the order the sort gives them.
     let mut dir_entries: Vec<DirEntry> = dirs.iter().map(|(n, m)| DirEntry { name: n.clone(), meta: m.clone() }).collect();
@@ -104,8 +105,11 @@ pub async fn run(ctx: Ctx) -> i32 {
             };
             entries.retain(|e| o.all || o.almost_all || !e.name.starts_with('.'));
             if o.all {
-                entries.push(DirEntry { name: ".".into(), meta: Metadata::dir() });
-                entries.push(DirEntry { name: "..".into(), meta: Metadata::dir() });
+                let here = ctx.abs(&dir);
+                let dot = ctx.vfs.stat(&here).await.unwrap_or_else(|_| Metadata::dir());
+                let up = ctx.vfs.stat(crate::vfs::path::dirname(&here)).await.unwrap_or_else(|_| Metadata::dir());
+                entries.push(DirEntry { name: ".".into(), meta: dot });
+                entries.push(DirEntry { name: "..".into(), meta: up });
             }
             sort_entries(&mut entries, &o);
             if !first_block {
@@ -116,7 +120,8 @@ pub async fn run(ctx: Ctx) -> i32 {
                 out.push_str(&dir);
                 out.push_str(":\n");
             }
-            out.push_str(&render(&entries, &o, true));
+            let links = nlinks(&ctx, Some(&dir), &entries, &o).await;
+            out.push_str(&render(&entries, &links, &o, true));
             if o.recursive {
                 let subs: Vec<(String, bool)> = entries
                     .iter()
@@ -163,7 +168,37 @@ fn suffix(e: &DirEntry, o: &Opts) -> &'static str {
     }
 }
 
-fn render(entries: &[DirEntry], o: &Opts, with_total: bool) -> String {
+/// Most directories whose subdirectories are counted for `-l` (one listing each).
+const MAX_LINK_COUNTS: usize = 256;
+
+/// The link counts `-l` shows: 1 for a file, 2 + subdirectories for a directory (as on ext4).
+async fn nlinks(ctx: &Ctx, dir: Option<&str>, entries: &[DirEntry], o: &Opts) -> Vec<u64> {
+    let mut out = vec![1u64; entries.len()];
+    if !o.long {
+        return out;
+    }
+    let mut counted = 0;
+    for (i, e) in entries.iter().enumerate() {
+        if !e.meta.is_dir() {
+            continue;
+        }
+        out[i] = 2;
+        if counted >= MAX_LINK_COUNTS {
+            continue;
+        }
+        counted += 1;
+        let abs = match dir {
+            None => ctx.abs(&e.name),
+            Some(d) => ctx.abs(&format!("{d}/{}", e.name)),
+        };
+        if let Ok(children) = ctx.vfs.read_dir(&abs).await {
+            out[i] += children.iter().filter(|c| c.meta.is_dir()).count() as u64;
+        }
+    }
+    out
+}
+
+fn render(entries: &[DirEntry], links: &[u64], o: &Opts, with_total: bool) -> String {
     let mut out = String::new();
     if !o.long {
         for e in entries {
@@ -180,8 +215,10 @@ fn render(entries: &[DirEntry], o: &Opts, with_total: bool) -> String {
     let sizes: Vec<String> = entries.iter().map(|e| size_text(&e.meta, o)).collect();
     let size_w = sizes.iter().map(|s| s.len()).max().unwrap_or(1);
     let now = SystemTime::now();
-    for (e, size) in entries.iter().zip(sizes) {
-        let (mode, links) = if e.meta.is_dir() { ("drwxr-xr-x", 2) } else { ("-rw-r--r--", 1) };
+    let links_w = links.iter().map(|l| l.to_string().len()).max().unwrap_or(1);
+    for ((e, size), links) in entries.iter().zip(sizes).zip(links) {
+        let mode = if e.meta.is_dir() { "drwxr-xr-x" } else { "-rw-r--r--" };
+        let links = format!("{links:>links_w$}");
         out.push_str(&format!(
             "{mode} {links} root root {size:>size_w$} {} {}{}\n",
             time_text(e.meta.modified, now),

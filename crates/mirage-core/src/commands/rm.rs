@@ -93,7 +93,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             continue;
         }
-        if let Err(e) = ctx.vfs.check_writable(&abs) {
+        // On a read-only mount GNU's `rm -rf` fails file by file (below); without -f it checks
+        // the operand first and fails once for it.
+        if let Err(e) = ctx.vfs.check_writable(&abs).or_else(|e| if force && e.kind == ErrorKind::ReadOnly { Ok(()) } else { Err(e) }) {
             ctx.err(format!("cannot remove '{op}': {e}")).await;
             status = 1;
             continue;
@@ -114,6 +116,8 @@ pub async fn run(ctx: Ctx) -> i32 {
         };
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut failed = false;
+        // Entries that could not be removed: their directories are left alone, silently.
+        let mut kept: Vec<String> = Vec::new();
         let mut out = Vec::new();
         for (rel, m) in entries.iter().filter(|(_, m)| !m.is_dir()) {
             let _ = m;
@@ -127,12 +131,18 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Err(e) => {
                     ctx.err(format!("cannot remove '{}': {e}", join_typed(op, rel))).await;
                     failed = true;
+                    kept.push(rel.clone());
                 }
             }
         }
         let mut dirs: Vec<&String> = entries.iter().filter(|(_, m)| m.is_dir()).map(|(r, _)| r).collect();
         dirs.sort_by(|a, b| b.matches('/').count().cmp(&a.matches('/').count()).then(b.cmp(a)));
         for d in dirs {
+            let prefix = format!("{d}/");
+            if kept.iter().any(|k| k.starts_with(&prefix)) {
+                kept.push(d.clone());
+                continue;
+            }
             match ctx.vfs.rmdir(&path::normalize(&abs, d)).await {
                 Ok(()) => {
                     if verbose {
@@ -143,6 +153,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Err(e) => {
                     ctx.err(format!("cannot remove '{}': {e}", join_typed(op, d))).await;
                     failed = true;
+                    kept.push(d.clone());
                 }
             }
         }

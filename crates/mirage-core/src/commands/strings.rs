@@ -49,7 +49,9 @@ pub async fn run(ctx: Ctx) -> i32 {
         let data = match common::read_all(&ctx, f).await {
             Ok(d) => d,
             Err(e) => {
-                let _ = ctx.stderr.write_str(&format!("strings: '{f}': {e}\n")).await;
+                // binutils' wording: "No such file" for a missing one.
+                let msg = if e.is_not_found() { "No such file".to_string() } else { e.to_string() };
+                let _ = ctx.stderr.write_str(&format!("strings: '{f}': {msg}\n")).await;
                 status = 1;
                 continue;
             }

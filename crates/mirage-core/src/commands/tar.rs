@@ -15,6 +15,7 @@ struct Opts {
     file: Option<String>,
     gzip: bool,
     verbose: bool,
+    to_stdout: bool,
     dir: Option<String>,
 }
 
@@ -29,7 +30,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut args = ctx.args.clone();
     // `tar czf x.tgz dir`: a first word without `-` is a cluster of options.
     if let Some(first) = args.first() {
-        if !first.starts_with('-') && first.chars().all(|c| "cxtzvfCjp".contains(c)) {
+        if !first.starts_with('-') && first.chars().all(|c| "cxtzvfCjpO".contains(c)) {
             args[0] = format!("-{first}");
         }
     }
@@ -44,6 +45,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 ("list", _) => o.mode = Some('t'),
                 ("gzip" | "gunzip", _) => o.gzip = true,
                 ("verbose", _) => o.verbose = true,
+                ("to-stdout", _) => o.to_stdout = true,
                 ("file", v) => {
                     o.file = v.map(|s| s.to_string()).or_else(|| {
                         i += 1;
@@ -70,6 +72,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                     'c' | 'x' | 't' => o.mode = Some(c),
                     'z' => o.gzip = true,
                     'v' => o.verbose = true,
+                    'O' => o.to_stdout = true,
                     'p' | 'o' | 'm' => {}
                     'f' | 'C' => {
                         let rest: String = chars[k..].iter().collect();
@@ -102,7 +105,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     let base = o.dir.clone().unwrap_or_else(|| ".".into());
     match mode {
         'c' => create(&ctx, &o, &names, &base).await,
-        _ => read(&ctx, &o, mode, &base).await,
+        _ => read(&ctx, &o, mode, &base, &names).await,
     }
 }
 
@@ -209,7 +212,17 @@ async fn create(ctx: &Ctx, o: &Opts, names: &[String], base: &str) -> i32 {
     status
 }
 
-async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str) -> i32 {
+/// Whether member `name` is selected by the operands (a member or a directory above it).
+fn selected(name: &str, names: &[String]) -> bool {
+    let clean = name.trim_end_matches('/');
+    names.is_empty()
+        || names.iter().any(|n| {
+            let n = n.trim_end_matches('/');
+            clean == n || clean.starts_with(&format!("{n}/"))
+        })
+}
+
+async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str, names: &[String]) -> i32 {
     let f = o.file.clone().unwrap_or_else(|| "-".into());
     let mut data = match common::read_all(ctx, &f).await {
         Ok(d) => d,
@@ -234,18 +247,39 @@ async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str) -> i32 {
     }
     let mut out = String::new();
     let mut status = 0;
-    for (name, is_dir, size, mtime, mode_bits, body) in items {
-        if mode == 't' || o.verbose {
+    // GNU tar's width of "owner/group size", grown as wider ones appear.
+    let mut ugswidth = 19usize;
+    let mut found = vec![false; names.len()];
+    for (name, is_dir, size, mtime, mode_bits, owner, body) in items {
+        if !selected(&name, names) {
+            continue;
+        }
+        for (k, n) in names.iter().enumerate() {
+            if selected(&name, std::slice::from_ref(n)) {
+                found[k] = true;
+            }
+        }
+        // With -O, -v lists the members on stderr (stdout carries the bodies).
+        if (mode == 't' || o.verbose) && !(mode == 'x' && o.to_stdout) {
             if mode == 't' && o.verbose {
                 let t = chrono::DateTime::from_timestamp(mtime as i64, 0).unwrap_or_default();
                 let perms: String = (0..9).rev().map(|k| if mode_bits & (1 << k) != 0 { ['x', 'w', 'r'][k % 3] } else { '-' }).collect();
-                out.push_str(&format!("{}{} root/root {:>9} {} {}\n", if is_dir { 'd' } else { '-' }, perms, size, t.format("%Y-%m-%d %H:%M"), name));
+                let size_s = size.to_string();
+                ugswidth = ugswidth.max(owner.len() + 1 + size_s.len());
+                let pad = ugswidth - owner.len() - 1;
+                out.push_str(&format!("{}{} {owner} {size_s:>pad$} {} {}\n", if is_dir { 'd' } else { '-' }, perms, t.format("%Y-%m-%d %H:%M"), name));
             } else {
                 out.push_str(&name);
                 out.push('\n');
             }
         }
         if mode != 'x' {
+            continue;
+        }
+        if o.to_stdout {
+            if !is_dir && ctx.stdout.write(body).await.is_err() {
+                return EXIT_PIPE;
+            }
             continue;
         }
         let clean = name.trim_start_matches('/').trim_end_matches('/');
@@ -284,13 +318,19 @@ async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str) -> i32 {
     if common::out(ctx, out).await.is_err() {
         return EXIT_PIPE;
     }
+    for (k, n) in names.iter().enumerate() {
+        if !found[k] {
+            let _ = ctx.stderr.write_str(&format!("tar: {n}: Not found in archive\n")).await;
+            status = 2;
+        }
+    }
     if status != 0 {
         let _ = ctx.stderr.write_str("tar: Exiting with failure status due to previous errors\n").await;
     }
     status
 }
 
-type Item = (String, bool, u64, u64, u32, Vec<u8>);
+type Item = (String, bool, u64, u64, u32, String, Vec<u8>);
 
 fn entries(data: &[u8], bodies: bool) -> Result<Vec<Item>, String> {
     let bad = || "This does not look like a tar archive\ntar: Exiting with failure status due to previous errors".to_string();
@@ -303,11 +343,16 @@ fn entries(data: &[u8], bodies: bool) -> Result<Vec<Item>, String> {
         let size = e.header().size().unwrap_or(0);
         let mtime = e.header().mtime().unwrap_or(0);
         let mode_bits = e.header().mode().unwrap_or(0o644);
+        // `user/group` by name, else by number, as `tar -tv` shows them.
+        let h = e.header();
+        let user = h.username().ok().flatten().filter(|s| !s.is_empty()).map(str::to_string).unwrap_or_else(|| h.uid().unwrap_or(0).to_string());
+        let group = h.groupname().ok().flatten().filter(|s| !s.is_empty()).map(str::to_string).unwrap_or_else(|| h.gid().unwrap_or(0).to_string());
+        let owner = format!("{user}/{group}");
         let mut body = Vec::new();
         if bodies && !is_dir && e.read_to_end(&mut body).is_err() {
             return Err("Unexpected EOF in archive".into());
         }
-        items.push((name, is_dir, size, mtime, mode_bits, body));
+        items.push((name, is_dir, size, mtime, mode_bits, owner, body));
     }
     Ok(items)
 }

@@ -1,5 +1,5 @@
 //! `tree` (2.x): a directory as an indented tree, sorted by name, with the
-//! `N directories, M files` report (`-a -d -L N -I PAT -P PAT -f -F --noreport
+//! `N directories, M files` report (`-a -d -i -L N -I PAT -P PAT -f -F --noreport
 //! --dirsfirst`). One flat listing per operand. Line drawing is ASCII (`|-- `, `` `-- ``)
 //! unless the environment's locale is UTF-8, as tree does.
 
@@ -26,6 +26,7 @@ const SPEC: &[args::Opt] = &[
     flag('n', ""),
     flag('C', ""),
     flag('l', ""),
+    flag('i', ""),
 ];
 
 
@@ -42,6 +43,7 @@ struct Opts {
     dirs_first: bool,
     reverse: bool,
     utf8: bool,
+    no_indent: bool,
 }
 
 fn patterns(s: Option<&str>) -> Vec<Pattern> {
@@ -91,6 +93,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         dirs_first: p.has("dirsfirst"),
         reverse: p.has("r"),
         utf8,
+        no_indent: p.has("i"),
     };
     let operands = if p.operands.is_empty() { vec![".".to_string()] } else { p.operands.clone() };
     let mut out = Out::new(&ctx.stdout);
@@ -199,9 +202,13 @@ fn render(
         let last = k + 1 == n;
         let child_shown = if shown_path.ends_with('/') { format!("{shown_path}{name}") } else { format!("{shown_path}/{name}") };
         let label = if o.full { child_shown.clone() } else { name.clone() };
+        // tree backslash-escapes spaces in names.
+        let label = label.replace(' ', "\\ ");
         let b = out.buf();
-        b.extend_from_slice(indent.as_bytes());
-        b.extend_from_slice(if last { corner } else { tee }.as_bytes());
+        if !o.no_indent {
+            b.extend_from_slice(indent.as_bytes());
+            b.extend_from_slice(if last { corner } else { tee }.as_bytes());
+        }
         b.extend_from_slice(label.as_bytes());
         if o.classify && m.is_dir() {
             b.push(b'/');

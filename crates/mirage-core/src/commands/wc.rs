@@ -170,10 +170,8 @@ async fn count(mut r: Reader<'_>) -> Result<Counts, crate::vfs::FsError> {
     while let Some(chunk) = r.chunk().await? {
         c.bytes += chunk.len() as u64;
         for &b in chunk.iter() {
-            // UTF-8 continuation bytes do not start a character.
-            if b & 0xC0 != 0x80 {
-                c.chars += 1;
-            }
+            // Under LC_ALL=C (the shell's locale) a character is a byte, as GNU counts it.
+            c.chars += 1;
             match b {
                 b'\n' => {
                     c.lines += 1;

@@ -1,4 +1,4 @@
-//! `xxd`: hex dumps (`-p -r -l -s -c -g -u -i`-less subset) as vim's xxd prints them.
+//! `xxd`: hex dumps (`-p -r -l -s -c -g -u -i -b`) as vim's xxd prints them.
 
 use super::common;
 use super::{Ctx, EXIT_PIPE};
@@ -16,6 +16,8 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut plain = false;
     let mut reverse = false;
     let mut upper = false;
+    let mut include = false;
+    let mut bits = false;
     let mut len: Option<i64> = None;
     let mut seek: i64 = 0;
     let mut cols: Option<usize> = None;
@@ -41,6 +43,8 @@ pub async fn run(ctx: Ctx) -> i32 {
                 plain = true
             }
             "-u" => upper = true,
+            "-i" | "-include" => include = true,
+            "-b" | "-bits" => bits = true,
             _ if a.starts_with("-l") => len = val("-l").and_then(|v| num(&v)),
             _ if a.starts_with("-s") => seek = val("-s").and_then(|v| num(&v)).unwrap_or(0),
             _ if a.starts_with("-c") => cols = val("-c").and_then(|v| num(&v)).map(|v| v.max(1) as usize),
@@ -93,9 +97,26 @@ pub async fn run(ctx: Ctx) -> i32 {
     if let Some(l) = len {
         data.truncate(l.max(0) as usize);
     }
-    let hexd = |b: u8| if upper { format!("{b:02X}") } else { format!("{b:02x}") };
+    let hexd = |b: u8| if bits { format!("{b:08b}") } else if upper { format!("{b:02X}") } else { format!("{b:02x}") };
     let mut out = String::new();
-    if plain {
+    if include {
+        let c = cols.unwrap_or(12);
+        let lines: Vec<String> = data
+            .chunks(c)
+            .map(|chunk| {
+                let items: Vec<String> = chunk.iter().map(|b| if upper { format!("0X{b:02X}") } else { format!("0x{b:02x}") }).collect();
+                format!("  {}", items.join(", "))
+            })
+            .collect();
+        let body = if lines.is_empty() { String::new() } else { format!("{}\n", lines.join(",\n")) };
+        if op == "-" {
+            out = body;
+        } else {
+            let name: String = op.chars().map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' }).collect();
+            let name = if name.starts_with(|ch: char| ch.is_ascii_digit()) { format!("__{name}") } else { name };
+            out = format!("unsigned char {name}[] = {{\n{body}}};\nunsigned int {name}_len = {};\n", data.len());
+        }
+    } else if plain {
         let c = cols.unwrap_or(30);
         for chunk in data.chunks(c) {
             for b in chunk {
@@ -104,9 +125,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             out.push('\n');
         }
     } else {
-        let c = cols.unwrap_or(16);
-        let g = group.unwrap_or(2);
-        let groups_w = |n: usize| if g == 0 { n * 2 } else { n * 2 + n.div_ceil(g) };
+        let c = cols.unwrap_or(if bits { 6 } else { 16 });
+        let g = group.unwrap_or(if bits { 1 } else { 2 });
+        let w = if bits { 8 } else { 2 };
+        let groups_w = |n: usize| if g == 0 { n * w } else { n * w + n.div_ceil(g) };
         let full = groups_w(c);
         for (k, chunk) in data.chunks(c).enumerate() {
             let off = start + k * c;

@@ -153,6 +153,17 @@ impl Resource for DiskResource {
         Ok(())
     }
 
+    async fn set_modified(&self, path: &str, time: std::time::SystemTime) -> Result<(), FsError> {
+        let p = self.host_path(path).await?;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let f = std::fs::File::open(&p)?;
+            f.set_times(std::fs::FileTimes::new().set_modified(time))
+        })
+        .await
+        .map_err(|_| FsError::new(ErrorKind::Io))??;
+        Ok(())
+    }
+
     async fn rmdir(&self, path: &str) -> Result<(), FsError> {
         let p = self.host_path(path).await?;
         tokio::fs::remove_dir(&p).await?;

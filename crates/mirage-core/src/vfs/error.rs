@@ -18,6 +18,7 @@ pub enum ErrorKind {
     Io,
     TimedOut,
     Interrupted,
+    Unsupported,
 }
 
 impl ErrorKind {
@@ -36,6 +37,7 @@ impl ErrorKind {
             ErrorKind::Io => "Input/output error",
             ErrorKind::TimedOut => "Connection timed out",
             ErrorKind::Interrupted => "Interrupted system call",
+            ErrorKind::Unsupported => "Operation not supported",
         }
     }
 }

@@ -289,6 +289,12 @@ impl Vfs {
         r
     }
 
+    /// Set the modification time of a file or directory where the backend can.
+    pub async fn set_modified(&self, abs: &str, time: std::time::SystemTime) -> Result<(), FsError> {
+        let (m, rel) = self.writable_target(abs)?;
+        m.resource.set_modified(&rel, time).await
+    }
+
     pub async fn rmdir(&self, abs: &str) -> Result<(), FsError> {
         let (m, rel) = self.writable_target(abs)?;
         if rel.is_empty() {

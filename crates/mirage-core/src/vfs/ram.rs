@@ -28,6 +28,8 @@ impl Node {
 /// Files and directories held in a map from relative path to node; the root is implicit.
 pub struct RamResource {
     nodes: Mutex<BTreeMap<String, Node>>,
+    /// The root's modification time, once set (`touch -d`): unknown before.
+    root_modified: Mutex<Option<SystemTime>>,
 }
 
 impl Default for RamResource {
@@ -38,7 +40,7 @@ impl Default for RamResource {
 
 impl RamResource {
     pub fn new() -> Self {
-        RamResource { nodes: Mutex::new(BTreeMap::new()) }
+        RamResource { nodes: Mutex::new(BTreeMap::new()), root_modified: Mutex::new(None) }
     }
 
     /// Add or replace a file directly (no parent check).
@@ -131,7 +133,7 @@ impl Resource for RamResource {
 
     async fn stat(&self, path: &str) -> Result<Metadata, FsError> {
         if path.is_empty() {
-            return Ok(Metadata::dir());
+            return Ok(Metadata { modified: *self.root_modified.lock().unwrap(), ..Metadata::dir() });
         }
         self.nodes.lock().unwrap().get(path).map(Node::meta).ok_or_else(FsError::not_found)
     }
@@ -178,6 +180,20 @@ impl Resource for RamResource {
         Self::check_parent_dir(&nodes, path)?;
         nodes.insert(path.to_string(), Node::Dir { modified: SystemTime::now() });
         Ok(())
+    }
+
+    async fn set_modified(&self, path: &str, time: SystemTime) -> Result<(), FsError> {
+        if path.is_empty() {
+            *self.root_modified.lock().unwrap() = Some(time);
+            return Ok(());
+        }
+        match self.nodes.lock().unwrap().get_mut(path) {
+            Some(Node::File { modified, .. }) | Some(Node::Dir { modified }) => {
+                *modified = time;
+                Ok(())
+            }
+            None => Err(FsError::not_found()),
+        }
     }
 
     async fn rmdir(&self, path: &str) -> Result<(), FsError> {

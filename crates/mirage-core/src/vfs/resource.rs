@@ -106,6 +106,13 @@ pub trait Resource: Send + Sync + 'static {
     /// Remove an empty directory.
     async fn rmdir(&self, path: &str) -> Result<(), FsError>;
 
+    /// Set the modification time of a file or directory (`touch -d`). Object stores cannot
+    /// change a timestamp without rewriting the object: `Operation not supported`.
+    async fn set_modified(&self, path: &str, time: SystemTime) -> Result<(), FsError> {
+        let _ = (path, time);
+        Err(FsError::new(ErrorKind::Unsupported))
+    }
+
     /// Copy a file within this resource. The default reads and writes it.
     async fn copy_file(&self, from: &str, to: &str) -> Result<(), FsError> {
         let h = self.read(from, None).await?;

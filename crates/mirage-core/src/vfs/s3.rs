@@ -209,6 +209,38 @@ impl S3Resource {
         Err(fs_error(e))
     }
 
+    /// What `path` is: a file (with its metadata), a directory, or missing. HEAD is tried once
+    /// first; s3s-fs answers 5xx for a key that is a folder on its disk (a `dir/` marker is
+    /// stored as an empty folder, which LIST does not show), so after a 5xx LIST decides, then
+    /// a HEAD of the `path/` marker; a 5xx there too is such a folder. Anything else gets the
+    /// full, retried HEAD.
+    async fn probe(&self, path: &str) -> Result<Metadata, FsError> {
+        let key = self.key(path)?;
+        match self.client.head_object_once(&key).await {
+            Ok(m) => return Ok(file_meta(m.size, m.last_modified, m.etag)),
+            Err(e) if e.is_not_found() => {
+                return if self.dir_exists(path).await? { Ok(Metadata::dir()) } else { Err(FsError::not_found()) };
+            }
+            Err(S3Error::Service { status: 500..=599, .. }) => {
+                if self.dir_exists(path).await? {
+                    return Ok(Metadata::dir());
+                }
+                match self.client.head_object_once(&format!("{key}/")).await {
+                    Ok(_) | Err(S3Error::Service { status: 500..=599, .. }) => return Ok(Metadata::dir()),
+                    Err(_) => {}
+                }
+            }
+            Err(_) => {}
+        }
+        match self.client.head_object(&key).await {
+            Ok(m) => Ok(file_meta(m.size, m.last_modified, m.etag)),
+            Err(e) => match self.after_miss(path, e).await? {
+                FileKind::Dir => Ok(Metadata::dir()),
+                FileKind::File => Err(FsError::not_found()),
+            },
+        }
+    }
+
     /// All pages of a listing.
     async fn list_all(
         &self,
@@ -243,15 +275,13 @@ impl S3Resource {
         Ok((objects, prefixes))
     }
 
-    /// For an empty listing of `path`: NotADirectory if it is a file, else NotFound.
-    async fn missing_dir_error(&self, path: &str) -> FsError {
-        match self.key(path) {
-            Ok(key) => match self.client.head_object(&key).await {
-                Ok(_) => FsError::new(ErrorKind::NotADirectory),
-                Err(e) if e.is_not_found() => FsError::not_found(),
-                Err(e) => fs_error(e),
-            },
-            Err(e) => e,
+    /// For an empty listing of `path`: Ok for an (empty) directory, NotADirectory for a file,
+    /// else NotFound or the probe's error.
+    async fn empty_dir_or_error(&self, path: &str) -> Result<(), FsError> {
+        match self.probe(path).await {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(FsError::new(ErrorKind::NotADirectory)),
+            Err(e) => Err(e),
         }
     }
 }
@@ -290,7 +320,8 @@ impl Resource for S3Resource {
             }
         }
         if !path.is_empty() && !anything {
-            return Err(self.missing_dir_error(path).await);
+            // An empty directory (a marker some servers do not list) or an error.
+            self.empty_dir_or_error(path).await?;
         }
         let mut out: Vec<DirEntry> = dirs
             .into_iter()
@@ -311,14 +342,7 @@ impl Resource for S3Resource {
         if path.is_empty() {
             return Ok(Metadata::dir());
         }
-        let key = self.key(path)?;
-        match self.client.head_object(&key).await {
-            Ok(m) => Ok(file_meta(m.size, m.last_modified, m.etag)),
-            Err(e) => match self.after_miss(path, e).await? {
-                FileKind::Dir => Ok(Metadata::dir()),
-                FileKind::File => Err(FsError::not_found()),
-            },
-        }
+        self.probe(path).await
     }
 
     async fn read(&self, path: &str, range: Option<ByteRange>) -> Result<ReadHandle, FsError> {
@@ -367,13 +391,10 @@ impl Resource for S3Resource {
 
     async fn remove_file(&self, path: &str) -> Result<(), FsError> {
         let key = self.key(path)?;
-        match self.client.head_object(&key).await {
-            Ok(_) => self.client.delete_object(&key).await.map_err(fs_error),
-            Err(e) => match self.after_miss(path, e).await? {
-                FileKind::Dir => Err(FsError::new(ErrorKind::IsADirectory)),
-                FileKind::File => Err(FsError::not_found()),
-            },
+        if self.probe(path).await?.is_dir() {
+            return Err(FsError::new(ErrorKind::IsADirectory));
         }
+        self.client.delete_object(&key).await.map_err(fs_error)
     }
 
     async fn mkdir(&self, path: &str) -> Result<(), FsError> {
@@ -415,7 +436,12 @@ impl Resource for S3Resource {
             return Err(FsError::new(ErrorKind::DirectoryNotEmpty));
         }
         if !marker {
-            return Err(self.missing_dir_error(path).await);
+            // No marker listed: missing, a file, or a marker s3s-fs keeps as a hidden folder.
+            match self.probe(path).await {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return Err(FsError::new(ErrorKind::NotADirectory)),
+                Err(e) => return Err(e),
+            }
         }
         self.client.delete_object(&prefix).await.map_err(fs_error)
     }
@@ -473,7 +499,7 @@ impl Resource for S3Resource {
             }
         }
         if !path.is_empty() && !found {
-            return Err(self.missing_dir_error(path).await);
+            self.empty_dir_or_error(path).await?;
         }
         let mut out: Vec<(String, Metadata)> = Vec::with_capacity(dirs.len() + files.len());
         for d in dirs {
