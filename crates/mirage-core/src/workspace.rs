@@ -18,11 +18,13 @@ pub struct WorkspaceOptions {
     /// Largest stdout (and, separately, stderr) kept from one `execute`; past it the
     /// command is stopped and a note is added to stderr.
     pub max_output_bytes: usize,
+    /// Listing/metadata index and byte cache in front of S3/B2 mounts (`vfs::cache`).
+    pub cache: crate::vfs::cache::CacheOptions,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20 }
+        WorkspaceOptions { max_output_bytes: 16 << 20, cache: Default::default() }
     }
 }
 
@@ -72,7 +74,7 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(mounts: Vec<(String, Arc<dyn Resource>, MountMode)>, options: WorkspaceOptions) -> Result<Workspace, WorkspaceError> {
         let mut table = MountTable::new();
-        for (prefix, resource, mode) in mounts {
+        for (prefix, resource, mode) in crate::vfs::cache::wrap_mounts(mounts, &options.cache) {
             let p = path::normalize_prefix(&prefix);
             if table.get(&p).is_some() {
                 return Err(WorkspaceError::InvalidMount(format!("{prefix} is mounted twice")));
