@@ -3,6 +3,8 @@
 
 /** Mount modes as values: `MountMode.READ === 'read'`. */
 export declare const MountMode: { readonly READ: 'read'; readonly WRITE: 'write'; readonly EXEC: 'exec' }
+/** Cache consistency policies as values: `ConsistencyPolicy.ALWAYS === 'always'`. */
+export declare const ConsistencyPolicy: { readonly LAZY: 'lazy'; readonly ALWAYS: 'always' }
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -137,6 +139,12 @@ export interface CommandOutput {
   exitCode?: number
 }
 
+/**
+ * When cached object bytes are served: `'lazy'` (the default) trusts the listing/metadata
+ * index for its TTL; `'always'` sends a HEAD and compares the ETag first.
+ */
+export type ConsistencyPolicy = 'lazy' | 'always'
+
 /** Options of `new DiskResource(...)`. */
 export interface DiskConfig {
   /** A local folder; symlinks leading outside it are refused. */
@@ -170,6 +178,13 @@ export interface FileStat {
   /** Milliseconds since the epoch, when known. */
   mtimeMs?: number
   etag?: string
+}
+
+/** The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off). */
+export interface IndexConfig {
+  /** `'ram'` (the default; the only store in this version). */
+  type?: string
+  ttl?: number
 }
 
 /** A mount as `ws.mounts()` lists it. */
@@ -224,4 +239,12 @@ export interface WorkspaceOptions {
    * command is stopped and a note is added to stderr.
    */
   maxOutputBytes?: number
+  /** `ConsistencyPolicy.LAZY` (default) or `ConsistencyPolicy.ALWAYS`. */
+  consistency?: ConsistencyPolicy
+  /** Size of the byte cache of S3/B2 objects: bytes, or a string like `'512MB'` (the default); 0 turns it off. */
+  cacheLimit?: number | string
+  /** Largest object whose bytes are cached (default `'16MB'`). */
+  cacheMaxObjectSize?: number | string
+  /** The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds). */
+  index?: IndexConfig
 }

@@ -842,4 +842,5 @@ module.exports.RAMResource = nativeBinding.RAMResource
 module.exports.S3Resource = nativeBinding.S3Resource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs
+module.exports.ConsistencyPolicy = nativeBinding.ConsistencyPolicy
 module.exports.MountMode = nativeBinding.MountMode
