@@ -620,6 +620,14 @@ impl S3Client {
         }
     }
 
+    /// HEAD once, without retries, for a probe whose failure has a cheaper next step than
+    /// retrying: `stat` of a directory on servers that answer 5xx for a folder key (s3s-fs).
+    pub async fn head_object_once(&self, key: &str) -> Result<ObjectMeta, S3Error> {
+        let mut r = Req::new(Method::HEAD, Some(key));
+        r.max_attempts = Some(1);
+        self.execute(r, |resp| async move { Ok(meta_from_headers(resp.headers())) }).await
+    }
+
     /// Open an object, or a range of it. An unsatisfiable range (a 416, as on any range of
     /// a zero-byte object) gives an empty body, with the object's real size in `meta`.
     pub async fn get_object(

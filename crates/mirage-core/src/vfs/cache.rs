@@ -480,7 +480,10 @@ impl CachedResource {
         };
         if self.opts.consistency == ConsistencyPolicy::Lazy {
             if let Known::Meta(m) = self.known(path).await {
-                return Ok(same(&m));
+                if m.etag.is_some() || m.is_dir() || m.size != obj.data.len() as u64 {
+                    return Ok(same(&m));
+                }
+                // A listing without ETags (some servers leave them out): go by age.
             }
             let age = SystemTime::now().duration_since(obj.checked_at).unwrap_or_default();
             if age < self.opts.index_ttl {

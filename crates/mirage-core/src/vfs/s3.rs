@@ -310,7 +310,20 @@ impl Resource for S3Resource {
             return Ok(Metadata::dir());
         }
         let key = self.key(path)?;
-        match self.client.head_object(&key).await {
+        // One HEAD without retries first: a 5xx may only mean "a folder" (s3s-fs), which
+        // the LIST probe answers; a real transient failure gets the retried HEAD after it.
+        let first = match self.client.head_object_once(&key).await {
+            Err(e) if e.is_retryable() => {
+                if self.dir_exists(path).await? {
+                    return Ok(Metadata::dir());
+                }
+                self.client.head_object(&key).await
+            }
+            // A refusal: the full HEAD also finds out the error code.
+            Err(e) if !e.is_not_found() => self.client.head_object(&key).await,
+            other => other,
+        };
+        match first {
             Ok(m) => Ok(file_meta(m.size, m.last_modified, m.etag)),
             Err(e) => match self.after_miss(path, e).await? {
                 FileKind::Dir => Ok(Metadata::dir()),
