@@ -101,6 +101,9 @@ impl Workspace {
 
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        for m in self.vfs.mounts() {
+            m.resource.release();
+        }
     }
 
     pub fn is_closed(&self) -> bool {

@@ -2,8 +2,8 @@
 //! With several files, the next ones are fetched while the current one is printed (at most
 //! `PREFETCH` at once, a few chunks buffered each); output stays in operand order.
 
-use bytes::Bytes;
-use futures::StreamExt;
+use bytes::{Bytes, BytesMut};
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::args::{self, flag};
@@ -13,8 +13,59 @@ use crate::vfs::{ByteStream, FsError};
 
 /// Files fetched ahead of the one being printed.
 pub const PREFETCH: usize = 8;
-/// Chunks buffered per prefetched file.
+/// Chunks buffered per prefetched file (each up to about `COALESCE` bytes).
 const AHEAD_CHUNKS: usize = 4;
+/// Small chunks that are already there are joined up to this size before they are passed on,
+/// so fewer and bigger pieces cross the pipes.
+pub const COALESCE: usize = 64 * 1024;
+
+/// A stream that hands out the chunks of `body` joined up to `target` bytes, without waiting
+/// for more than what is already available.
+pub fn coalesce(body: ByteStream, target: usize) -> ByteStream {
+    struct St {
+        body: ByteStream,
+        error: Option<FsError>,
+        ended: bool,
+    }
+    let st = St { body, error: None, ended: false };
+    Box::pin(futures::stream::unfold(st, move |mut st| async move {
+        if let Some(e) = st.error.take() {
+            st.ended = true;
+            return Some((Err(e), st));
+        }
+        if st.ended {
+            return None;
+        }
+        let first = match st.body.next().await {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                st.ended = true;
+                return Some((Err(e), st));
+            }
+            None => return None,
+        };
+        if first.len() >= target {
+            return Some((Ok(first), st));
+        }
+        let mut buf = BytesMut::with_capacity(target);
+        buf.extend_from_slice(&first);
+        while buf.len() < target {
+            match st.body.next().now_or_never() {
+                Some(Some(Ok(c))) => buf.extend_from_slice(&c),
+                Some(Some(Err(e))) => {
+                    st.error = Some(e);
+                    break;
+                }
+                Some(None) => {
+                    st.ended = true;
+                    break;
+                }
+                None => break,
+            }
+        }
+        Some((Ok(buf.freeze()), st))
+    }))
+}
 
 const SPEC: &[args::Opt] = &[
     flag('n', "number"),
@@ -143,7 +194,7 @@ impl Prefetch {
     async fn open(&mut self, ctx: &Ctx, i: usize) -> Result<Reader<'static>, FsError> {
         let abs = self.paths[i].clone().unwrap_or_default();
         if self.window == 0 {
-            return Ok(Reader::Stream(ctx.vfs.read(&abs, None).await?.body));
+            return Ok(Reader::Stream(coalesce(ctx.vfs.read(&abs, None).await?.body, COALESCE)));
         }
         let end = (i + 1 + self.window).min(self.paths.len());
         while self.started < end {
@@ -157,8 +208,9 @@ impl Prefetch {
                     Err(e) => {
                         let _ = tx.send(Err(e)).await;
                     }
-                    Ok(mut h) => {
-                        while let Some(c) = h.body.next().await {
+                    Ok(h) => {
+                        let mut body = coalesce(h.body, COALESCE);
+                        while let Some(c) = body.next().await {
                             let failed = c.is_err();
                             if tx.send(c).await.is_err() || failed {
                                 break;

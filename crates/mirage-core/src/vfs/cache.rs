@@ -7,8 +7,8 @@
 //!   also fills the listing of every directory below it.
 //! - **Bytes** of whole objects, LRU up to `cache_limit` bytes (default 512 MiB), only for
 //!   objects of at most `max_object_size`, keyed by path and carrying the object's ETag.
-//!   Filled when a read of the whole object is streamed to its end; ranged reads of a
-//!   cached object are cut out of it.
+//!   Filled when a read of the whole object (or a range that covers all of it) is streamed
+//!   to its end; ranged reads of a cached object are cut out of it.
 //! - **Consistency**: `Lazy` serves cached bytes while the index says the object has the
 //!   same ETag, or for the TTL after they were fetched or last checked; past that, one HEAD
 //!   revalidates them. `Always` sends a HEAD and compares the ETag before serving cached
@@ -129,6 +129,9 @@ pub trait IndexStore: Send + Sync + 'static {
     /// Forget everything at or below `dir` (`""`: everything).
     async fn remove_subtree(&self, dir: &str);
     async fn clear(&self);
+    /// Drop what this store holds in process memory (the workspace is closing). A store
+    /// shared with other processes keeps its shared entries.
+    fn release(&self) {}
 }
 
 struct Timed<T> {
@@ -231,6 +234,9 @@ impl IndexStore for RamIndexStore {
     async fn clear(&self) {
         *self.inner.lock().unwrap() = RamIndex::default();
     }
+    fn release(&self) {
+        *self.inner.lock().unwrap() = RamIndex::default();
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -264,6 +270,9 @@ pub trait CacheStore: Send + Sync + 'static {
     /// The most bytes this store keeps.
     fn limit(&self) -> u64;
     async fn clear(&self);
+    /// Drop what this store holds in process memory (the workspace is closing). A store
+    /// shared with other processes keeps its shared entries.
+    fn release(&self) {}
 }
 
 #[derive(Default)]
@@ -367,6 +376,9 @@ impl CacheStore for RamCacheStore {
     }
 
     async fn clear(&self) {
+        *self.lru.lock().unwrap() = Lru::default();
+    }
+    fn release(&self) {
         *self.lru.lock().unwrap() = Lru::default();
     }
 }
@@ -639,6 +651,13 @@ impl Resource for CachedResource {
         self.inner.writable()
     }
 
+    fn release(&self) {
+        self.bump();
+        self.index.release();
+        self.bytes.release();
+        self.inner.release();
+    }
+
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         if self.index_on() {
             if let Some(l) = self.index.get_listing(path).await {
@@ -690,8 +709,15 @@ impl Resource for CachedResource {
             }
         }
         let h = self.inner.read(path, range).await?;
-        match (range, h.total_size) {
-            (None, Some(total)) if max > 0 && total <= max => {
+        // A range that turns out to cover the whole object (`head` of a small file) fills too.
+        let whole = |total: u64| match range {
+            None | Some(ByteRange::From(0)) => true,
+            Some(ByteRange::Span { start: 0, end_inclusive }) => end_inclusive.saturating_add(1) >= total,
+            Some(ByteRange::Suffix(n)) => n >= total,
+            _ => false,
+        };
+        match h.total_size {
+            Some(total) if max > 0 && total <= max && whole(total) => {
                 Ok(filling(h, total, self.byte_key(path), self.bytes.clone(), self.epoch.clone()))
             }
             _ => Ok(h),
@@ -1048,6 +1074,33 @@ mod tests {
         read_all(&r, "top.txt").await.unwrap();
         read_all(&r, "logs/a.log").await.unwrap();
         assert_eq!(c.n(), n + 2);
+    }
+
+    #[tokio::test]
+    async fn a_range_covering_the_object_fills_the_cache() {
+        let (c, r) = setup(CacheOptions::default()).await;
+        let mut h = r.read("top.txt", Some(ByteRange::Span { start: 0, end_inclusive: 65535 })).await.unwrap();
+        while h.body.next().await.is_some() {}
+        let n = c.n();
+        assert_eq!(read_all(&r, "top.txt").await.unwrap(), b"top\n");
+        assert_eq!(c.n(), n);
+    }
+
+    #[tokio::test]
+    async fn release_frees_the_caches() {
+        let ram = RamResource::new();
+        ram.write("f", Bytes::from_static(b"data")).await.unwrap();
+        let c = Arc::new(Counting { inner: ram, calls: AtomicUsize::new(0) });
+        let bytes = Arc::new(RamCacheStore::new(1 << 20));
+        let r = CachedResource::new(c.clone(), Arc::new(RamIndexStore::new(DEFAULT_INDEX_TTL)), bytes.clone(), "0:", CacheOptions::default());
+        r.read_dir("").await.unwrap();
+        read_all(&r, "f").await.unwrap();
+        assert_eq!(bytes.size(), 4);
+        r.release();
+        assert!(bytes.is_empty());
+        let n = c.n();
+        r.read_dir("").await.unwrap();
+        assert_eq!(c.n(), n + 1, "the listing was dropped too");
     }
 
     #[tokio::test]

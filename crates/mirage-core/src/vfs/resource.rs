@@ -134,6 +134,9 @@ pub trait Resource: Send + Sync + 'static {
     fn writable(&self) -> bool {
         true
     }
+
+    /// Free what is kept in memory for this resource (caches); the workspace is closing.
+    fn release(&self) {}
 }
 
 /// Join two resource-relative paths.
