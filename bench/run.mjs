@@ -10,11 +10,12 @@
 // Options (env): BENCH_RUNS=5, BENCH_ONLY=<substring of case names>, BENCH_MEM=0 (skip the 1 GB memory case),
 // BENCH_REF_MEM=0 (skip the reference in the memory case), BENCH_NO_BUILD=1 (never rebuild; fail if stale),
 // BENCH_BUILD=any (use the .node as it is, for trying the script out).
-// Flags: --readme writes the table into README.md (between the bench markers).
+// Flags: --readme writes the table into README.md (between the bench markers); --readme-from-last writes the
+// table of the last run (bench/last-run.md) without running anything.
 
 import { execFileSync, fork, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createWriteStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -127,13 +128,15 @@ function corpus() {
 async function writeHuge(file, size) {
   const block = bytesOfLines(8 * 2 ** 20, 11)
   const ws = createWriteStream(file)
+  const failed = new Promise((_, reject) => ws.once('error', reject))
+  failed.catch(() => {})
   let n = 0
   while (n < size) {
     const part = block.subarray(0, Math.min(block.length, size - n))
     n += part.length
-    if (!ws.write(part)) await new Promise((r) => ws.once('drain', r))
+    if (!ws.write(part)) await Promise.race([new Promise((r) => ws.once('drain', r)), failed])
   }
-  await new Promise((r) => ws.end(r))
+  await Promise.race([new Promise((r) => ws.end(r)), failed])
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -287,10 +290,33 @@ async function main() {
     }
 
     let memRow = null
-    if (process.env.BENCH_MEM !== '0' && (!ONLY || 'memory'.includes(ONLY))) {
+    const size = 2 ** 30
+    const free = (() => {
+      try {
+        const f = statfsSync(s3.bucketDir)
+        return f.bavail * f.bsize
+      } catch {
+        return Infinity
+      }
+    })()
+    let memNote = null
+    if (process.env.BENCH_MEM === '0' || (ONLY && !'memory'.includes(ONLY))) {
+      memNote = null
+    } else if (free < size * 1.5) {
+      memNote = `Memory case skipped: ${(free / 2 ** 30).toFixed(1)} GiB free on the disk of the server's data dir, 1.5 GiB needed.`
+      log(memNote)
+    } else {
       log('memory case: generating a 1 GiB object in the server data dir ...')
-      const size = 2 ** 30
-      await writeHuge(path.join(s3.bucketDir, 'huge.log'), size)
+      const huge = path.join(s3.bucketDir, 'huge.log')
+      try {
+        await writeHuge(huge, size)
+      } catch (e) {
+        rmSync(huge, { force: true })
+        memNote = `Memory case skipped: the 1 GiB object could not be written (${e.code ?? e.message}).`
+        log(memNote)
+      }
+    }
+    if (!memNote && process.env.BENCH_MEM !== '0' && (!ONLY || 'memory'.includes(ONLY))) {
       const cmd = `cat ${M}/huge.log | wc -l`
       const nat = await runWorker('native', cmd, { runs: 1, warmup: false, proxy, s3, timeoutMs: 5 * 60_000 })
       const ref =
@@ -302,13 +328,14 @@ async function main() {
       const gnu = gnuRun(cmd, s3)
       memRow = { cmd, nat, ref, physMs, gnu }
       log(`  native ${fmtMs(median(nat.times))} ms, peak RSS ${fmtMb(nat.maxRssMb)} MiB (base ${fmtMb(nat.baseRssMb)})`)
+      rmSync(path.join(s3.bucketDir, 'huge.log'), { force: true })
     }
 
     log('cold start ...')
     const coldNat = coldStart('native')
     const coldRef = coldStart('reference')
 
-    const md = report({ rows, memRow, coldNat, coldRef, build })
+    const md = report({ rows, memRow, memNote, coldNat, coldRef, build })
     console.log(md)
     writeFileSync(path.join(ROOT, 'bench/last-run.md'), md)
     if (process.argv.includes('--readme')) writeReadme(md)
@@ -333,7 +360,7 @@ function verdict(row) {
   return 'no'
 }
 
-function report({ rows, memRow, coldNat, coldRef, build }) {
+function report({ rows, memRow, memNote, coldNat, coldRef, build }) {
   const date = new Date().toISOString().slice(0, 10)
   const out = []
   out.push(`Benchmark of ${date} on ${machine()}.`)
@@ -380,6 +407,7 @@ function report({ rows, memRow, coldNat, coldRef, build }) {
     )
     out.push('')
   }
+  if (memNote) out.push(memNote, '')
   out.push(`Cold start (import + \`new Workspace\` + first \`echo hi\`, median of ${RUNS} fresh processes): mirage-native ${fmtMs(coldNat)} ms, mirage-node ${fmtMs(coldRef)} ms.`)
   return out.join('\n') + '\n'
 }
@@ -397,4 +425,5 @@ function writeReadme(md) {
   log('README.md updated')
 }
 
-await main()
+if (process.argv.includes('--readme-from-last')) writeReadme(readFileSync(path.join(ROOT, 'bench/last-run.md'), 'utf8'))
+else await main()
