@@ -163,55 +163,102 @@ const CASES = [
 // ---------------------------------------------------------------------------------------------------------------
 // Running.
 
-function runWorker(pkg, cmd, { runs, warmup, proxy, s3, timeoutMs, plan = null }) {
-  return new Promise((resolve) => {
-    const child = fork(path.join(ROOT, 'bench/worker.mjs'), [], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: {
-        ...process.env,
-        BENCH_PKG: pkg,
-        BENCH_CMD: cmd,
-        BENCH_PLAN: JSON.stringify(plan),
-        BENCH_RUNS: String(runs),
-        BENCH_WARMUP: warmup ? '1' : '0',
-        BENCH_ENDPOINT: proxy.endpoint,
-        BENCH_BUCKET: BUCKET,
-        BENCH_KEY_ID: s3.accessKeyId,
-        BENCH_SECRET: s3.secretAccessKey,
-        BENCH_MOUNT: MOUNT,
-        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
-      },
-    })
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
-    const stats = []
-    let done = null
-    const timer = setTimeout(() => {
-      done = { timeout: true }
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.on('message', async (m) => {
-      if (m.t === 'reset') {
-        await proxy.idle()
-        proxy.reset()
-        child.send({ t: 'ok' })
-      } else if (m.t === 'measure') {
-        await proxy.idle()
-        stats.push(proxy.stats())
-        child.send({ t: 'ok' })
-      } else if (m.t === 'done') {
-        done = m
+/** Start a worker process for one package and case; resolves once it has loaded its package. */
+function startWorker(pkg, cmd, { proxy, s3, plan = null }) {
+  const child = fork(path.join(ROOT, 'bench/worker.mjs'), [], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: {
+      ...process.env,
+      BENCH_PKG: pkg,
+      BENCH_CMD: cmd,
+      BENCH_PLAN: JSON.stringify(plan),
+      BENCH_ENDPOINT: proxy.endpoint,
+      BENCH_BUCKET: BUCKET,
+      BENCH_KEY_ID: s3.accessKeyId,
+      BENCH_SECRET: s3.secretAccessKey,
+      BENCH_MOUNT: MOUNT,
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    },
+  })
+  const w = { pkg, child, stderr: '', times: [], stats: [], first: null, exited: false, pending: null }
+  child.stderr.on('data', (d) => (w.stderr = (w.stderr + d).slice(-4000)))
+  const settle = (v) => {
+    const p = w.pending
+    w.pending = null
+    p?.(v)
+  }
+  child.on('message', async (m) => {
+    if (m.t === 'reset') {
+      await proxy.idle()
+      proxy.reset()
+      child.send({ t: 'ok' })
+    } else if (m.t === 'measure') {
+      await proxy.idle()
+      w.lastStats = proxy.stats()
+      child.send({ t: 'ok' })
+    } else if (m.t === 'ready' || m.t === 'result' || m.t === 'done') {
+      settle(m)
+    }
+  })
+  child.on('exit', () => {
+    w.exited = true
+    settle({ t: 'exit' })
+  })
+  const next = (timeoutMs) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        w.timeout = true
+        child.kill('SIGKILL')
+      }, timeoutMs)
+      w.pending = (m) => {
+        clearTimeout(timer)
+        resolve(m)
       }
     })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      if (!done) done = { failed: true, code, stderr }
-      const requests = median(stats.map((s) => s.requests))
-      const bytes = median(stats.map((s) => s.bytes))
-      resolve({ ...done, requests, bytes, stderrTail: stderr })
-    })
-  })
+  w.ready = next(120_000)
+  /** One run; `record` false for the untimed first run. */
+  w.run = async (record, timeoutMs) => {
+    if (w.exited) return
+    const m = next(timeoutMs)
+    child.send({ t: 'run' })
+    const r = await m
+    if (r.t !== 'result') {
+      w.failed = true
+      return
+    }
+    w.first = r.first
+    if (record) {
+      w.times.push(r.ms)
+      w.stats.push(w.lastStats)
+    }
+  }
+  w.finish = async () => {
+    if (w.exited) return w
+    const m = next(30_000)
+    child.send({ t: 'finish' })
+    const r = await m
+    if (r.t === 'done') Object.assign(w, { importMs: r.importMs, baseRssMb: r.baseRssMb, maxRssMb: r.maxRssMb })
+    w.requests = median(w.stats.map((s) => s.requests))
+    w.bytes = median(w.stats.map((s) => s.bytes))
+    return w
+  }
+  return w
+}
+
+/**
+ * Run a case on several workers, interleaved: one untimed run each, then `runs` rounds in which every worker runs
+ * once (in a rotating order). `stopEarly(workers)` after the untimed round may end the case (a missing command).
+ */
+async function interleaved(workers, runs, { timeoutMs, stopEarly = () => false }) {
+  await Promise.all(workers.map((w) => w.ready))
+  for (const w of workers) await w.run(false, timeoutMs)
+  if (!stopEarly(workers)) {
+    for (let i = 0; i < runs; i++) {
+      for (let k = 0; k < workers.length; k++) await workers[(i + k) % workers.length].run(true, timeoutMs)
+    }
+  }
+  return Promise.all(workers.map((w) => w.finish()))
 }
 
 function gnuRun(cmd, s3) {
@@ -269,16 +316,19 @@ async function main() {
     for (const c of CASES) {
       if (ONLY && !c.name.includes(ONLY)) continue
       log(`case: ${c.name}  (${c.cmd})`)
-      const timeoutMs = 10 * 60_000
-      const nat = await runWorker('native', c.cmd, { runs: RUNS, warmup: true, proxy, s3, timeoutMs })
-      const missing = /command not found/.test(nat.first?.stderr ?? '')
-      if (missing) {
+      const timeoutMs = 5 * 60_000
+      const workers = [
+        startWorker('native', c.cmd, { proxy, s3 }),
+        startWorker('reference', c.cmd, { proxy, s3 }),
+        startWorker('physical', '', { proxy, s3, plan: c.phys }),
+      ]
+      const missing = (ws) => /command not found/.test(ws[0].first?.stderr ?? '')
+      const [nat, ref, p] = await interleaved(workers, RUNS, { timeoutMs, stopEarly: missing })
+      if (missing(workers)) {
         log(`  skipped: ${c.cmd.split(' ')[0]} does not exist in this build (${nat.first.stderr.trim()})`)
         rows.push({ c, skipped: `\`${c.cmd.split(' ')[0]}\` is not in this build yet` })
         continue
       }
-      const ref = await runWorker('reference', c.cmd, { runs: RUNS, warmup: true, proxy, s3, timeoutMs })
-      const p = await runWorker('physical', '', { runs: RUNS, warmup: true, proxy, s3, timeoutMs, plan: c.phys })
       const phys = { ms: median(p.times), requests: p.requests, bytes: p.bytes }
       const gnu = c.gnu === false ? null : gnuRun(c.cmd, s3)
       const row = { c, nat, ref, phys, gnu }
@@ -318,12 +368,15 @@ async function main() {
     }
     if (!memNote && process.env.BENCH_MEM !== '0' && (!ONLY || 'memory'.includes(ONLY))) {
       const cmd = `cat ${M}/huge.log | wc -l`
-      const nat = await runWorker('native', cmd, { runs: 1, warmup: false, proxy, s3, timeoutMs: 5 * 60_000 })
-      const ref =
-        process.env.BENCH_REF_MEM === '0'
-          ? { skipped: true }
-          : await runWorker('reference', cmd, { runs: 1, warmup: false, proxy, s3, timeoutMs: 3 * 60_000 })
-      const p = await runWorker('physical', '', { runs: 1, warmup: false, proxy, s3, timeoutMs: 5 * 60_000, plan: { get: 'huge.log' } })
+      // One run each, one after the other (a 1 GiB object takes long enough).
+      const one = async (w, timeoutMs) => {
+        await w.ready
+        await w.run(true, timeoutMs)
+        return w.finish()
+      }
+      const nat = await one(startWorker('native', cmd, { proxy, s3 }), 5 * 60_000)
+      const ref = process.env.BENCH_REF_MEM === '0' ? { skipped: true } : await one(startWorker('reference', cmd, { proxy, s3 }), 3 * 60_000)
+      const p = await one(startWorker('physical', '', { proxy, s3, plan: { get: 'huge.log' } }), 5 * 60_000)
       const physMs = median(p.times)
       const gnu = gnuRun(cmd, s3)
       memRow = { cmd, nat, ref, physMs, gnu }
@@ -366,7 +419,7 @@ function report({ rows, memRow, memNote, coldNat, coldRef, build }) {
   out.push(`Benchmark of ${date} on ${machine()}.`)
   out.push(
     `mirage-native ${build} vs \`@struktoai/mirage-node@${REF_VERSION}\`, both on the same s3s-fs server on 127.0.0.1 ` +
-      `behind a counting proxy; median of ${RUNS} runs after one untimed run, each run on a fresh resource and ` +
+      `behind a counting proxy; median of ${RUNS} runs after one untimed run, the packages' runs interleaved, each run on a fresh resource and ` +
       `workspace. Requests and MiB are per run (response bodies through the proxy). Physical limit: the same bytes ` +
       `fetched by bare SigV4-signed requests (node:http, no shell, in their own process like each package), 16 at a ` +
       `time where there are several objects. Peak RSS: the worker process's VmHWM.`,
@@ -382,7 +435,7 @@ function report({ rows, memRow, memNote, coldNat, coldRef, build }) {
     const { c, nat, ref, phys } = row
     const nm = median(nat.times)
     const rm = median(ref.times)
-    const fail = (r) => (r.timeout ? 'timeout' : r.failed ? 'failed' : null)
+    const fail = (r) => (r.timeout ? 'timeout' : r.failed || !r.times.length ? 'failed' : null)
     out.push(
       `| \`${c.cmd}\` | ${fail(nat) ?? fmtMs(nm)} | ${fail(ref) ?? fmtMs(rm)} | ${Number.isFinite(rm / nm) ? (rm / nm).toFixed(1) + 'x' : '-'} | ` +
         `${nat.requests} / ${ref.requests} | ${fmtMb(mb(nat.bytes))} / ${fmtMb(mb(ref.bytes))} | ${fmtMb(nat.maxRssMb)} / ${fmtMb(ref.maxRssMb)} | ` +
@@ -398,7 +451,7 @@ function report({ rows, memRow, memNote, coldNat, coldRef, build }) {
       : ref.timeout
         ? 'mirage-node: did not finish in 3 minutes'
         : ref.failed
-          ? `mirage-node: failed (${(ref.stderrTail || '').trim().split('\n').pop()})`
+          ? `mirage-node: failed (${(ref.stderr || '').trim().split('\n').pop()})`
           : `mirage-node: ${fmtMs(median(ref.times))} ms, peak RSS ${fmtMb(ref.maxRssMb)} MiB, output ${ref.first?.stdout?.trim() ?? '?'}${ref.first?.stderr ? ', stderr ' + JSON.stringify(ref.first.stderr.trim().slice(0, 120)) : ''}`
     out.push(
       `Memory: \`${cmd}\` on a 1 GiB object: mirage-native ${fmtMs(median(nat.times))} ms, peak RSS ${fmtMb(nat.maxRssMb)} MiB ` +

@@ -4,12 +4,13 @@
 //
 // BENCH_PKG 'physical' runs the bare signed requests of BENCH_PLAN (bench/physical.mjs) instead of a command.
 //
-// env: BENCH_PKG ('native' | 'reference' | 'physical'), BENCH_CMD, BENCH_PLAN, BENCH_RUNS, BENCH_WARMUP ('1' for
-//      one untimed run first), BENCH_ENDPOINT, BENCH_BUCKET, BENCH_KEY_ID, BENCH_SECRET, BENCH_MOUNT.
+// env: BENCH_PKG ('native' | 'reference' | 'physical'), BENCH_CMD, BENCH_PLAN, BENCH_ENDPOINT, BENCH_BUCKET,
+//      BENCH_KEY_ID, BENCH_SECRET, BENCH_MOUNT.
 //
 // Peak RSS is the process's VmHWM (/proc/self/status): unlike getrusage's maxRSS, it is not inherited from the
 // parent across fork + exec, so a big parent does not inflate it.
-// Messages to the parent: { t: 'reset' } and { t: 'measure' } (answered with { t: 'ok' }), then { t: 'done', ... }.
+// Messages: parent -> worker { t: 'run' } | { t: 'finish' }; worker -> parent { t: 'ready' }, { t: 'reset' } and
+// { t: 'measure' } (answered with { t: 'ok' }), { t: 'result', ms, first } per run, { t: 'done', ... } at the end.
 
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -71,41 +72,36 @@ function workspace() {
 
 const bytesOf = (v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.from(String(v ?? '')))
 
-const runs = Number(env.BENCH_RUNS)
-const times = []
+// The parent drives the runs one at a time ({ t: 'run' }), so the packages' runs interleave and a change of load
+// on the machine hits them alike. Each run: a fresh workspace, the proxy reset, execute timed alone, the proxy read.
 let first = null
-for (let i = 0; i < runs + (env.BENCH_WARMUP === '1' ? 1 : 0); i++) {
-  const warm = env.BENCH_WARMUP === '1' && i === 0
-  const ws = workspace()
-  if (!warm) await ask({ t: 'reset' })
-  const t = performance.now()
-  const r = await ws.execute(env.BENCH_CMD)
-  const ms = performance.now() - t
-  if (!warm) await ask({ t: 'measure' })
-  try {
-    await ws.close?.()
-  } catch {}
-  const stdout = bytesOf(r.stdout)
-  const stderr = bytesOf(r.stderr).toString()
-  if (first === null || warm) {
-    first = {
-      exitCode: r.exitCode,
-      stdoutSha: createHash('sha256').update(stdout).digest('hex'),
-      stdoutLen: stdout.length,
-      // Small outputs whole (to compare line sets), big ones by hash only.
-      stdout: stdout.length <= 4 << 20 ? stdout.toString('latin1') : null,
-      stdoutHead: stdout.subarray(0, 120).toString(),
-      stderr: stderr.slice(0, 500),
+process.on('message', async (m) => {
+  if (m?.t === 'run') {
+    const ws = workspace()
+    await ask({ t: 'reset' })
+    const t = performance.now()
+    const r = await ws.execute(env.BENCH_CMD)
+    const ms = performance.now() - t
+    await ask({ t: 'measure' })
+    try {
+      await ws.close?.()
+    } catch {}
+    const stdout = bytesOf(r.stdout)
+    if (first === null) {
+      first = {
+        exitCode: r.exitCode,
+        stdoutSha: createHash('sha256').update(stdout).digest('hex'),
+        stdoutLen: stdout.length,
+        // Small outputs whole (to compare line sets), big ones by hash only.
+        stdout: stdout.length <= 4 << 20 ? stdout.toString('latin1') : null,
+        stdoutHead: stdout.subarray(0, 120).toString(),
+        stderr: bytesOf(r.stderr).toString().slice(0, 500),
+      }
     }
+    process.send({ t: 'result', ms, first })
+  } else if (m?.t === 'finish') {
+    process.send({ t: 'done', importMs, baseRssMb, maxRssMb: peakRssMb() })
+    process.disconnect()
   }
-  if (!warm) times.push(ms)
-}
-process.send({
-  t: 'done',
-  times,
-  first,
-  importMs,
-  baseRssMb,
-  maxRssMb: peakRssMb(),
 })
-process.disconnect()
+process.send({ t: 'ready' })
