@@ -3,6 +3,8 @@
 
 /** Mount modes as values: `MountMode.READ === 'read'`. */
 export declare const MountMode: { readonly READ: 'read'; readonly WRITE: 'write'; readonly EXEC: 'exec' }
+/** Cache consistency policies as values: `ConsistencyPolicy.ALWAYS === 'always'`. */
+export declare const ConsistencyPolicy: { readonly LAZY: 'lazy'; readonly ALWAYS: 'always' }
 
 /** The operations `presign` signs: mirage-browser's `presignedUrlProvider` ops. */
 export type PresignOp = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'LIST' | 'COPY'
@@ -590,6 +592,12 @@ export interface CommandSafeguardOptions {
   onExceed?: 'truncate' | 'error'
 }
 
+/**
+ * When cached object bytes are served: `'lazy'` (the default) trusts the listing/metadata
+ * index for its TTL; `'always'` sends a HEAD and compares the ETag first.
+ */
+export type ConsistencyPolicy = 'lazy' | 'always'
+
 /** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
 export interface DigitalOceanConfig {
   bucket: string
@@ -699,6 +707,13 @@ export interface GCSConfig {
   maxAttempts?: number
   /** Requests in flight at once on this resource (default 32). */
   maxConcurrency?: number
+}
+
+/** The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off). */
+export interface IndexConfig {
+  /** `'ram'` (the default; the only store in this version). */
+  type?: string
+  ttl?: number
 }
 
 /** r" MinIO: the endpoint is required; path-style by default. */
@@ -980,4 +995,12 @@ export interface WorkspaceOptions {
    * AWS S3 Standard's for other remote mounts.
    */
   pricing?: Record<string, PricingOptions>
+  /** `ConsistencyPolicy.LAZY` (default) or `ConsistencyPolicy.ALWAYS`. */
+  consistency?: ConsistencyPolicy
+  /** Size of the byte cache of S3/B2 objects: bytes, or a string like `'512MB'` (the default); 0 turns it off. */
+  cacheLimit?: number | string
+  /** Largest object whose bytes are cached (default `'16MB'`). */
+  cacheMaxObjectSize?: number | string
+  /** The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds). */
+  index?: IndexConfig
 }

@@ -857,5 +857,6 @@ module.exports.TencentResource = nativeBinding.TencentResource
 module.exports.WasabiResource = nativeBinding.WasabiResource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs
+module.exports.ConsistencyPolicy = nativeBinding.ConsistencyPolicy
 module.exports.MountMode = nativeBinding.MountMode
 module.exports.resolvePresignPolicy = nativeBinding.resolvePresignPolicy

@@ -34,6 +34,64 @@ fn core_mode(m: &MountMode) -> CoreMode {
     }
 }
 
+/// When cached object bytes are served: `'lazy'` (the default) trusts the listing/metadata
+/// index for its TTL; `'always'` sends a HEAD and compares the ETag first.
+#[napi(string_enum)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum ConsistencyPolicy {
+    #[napi(value = "lazy")]
+    LAZY,
+    #[napi(value = "always")]
+    ALWAYS,
+}
+
+/// The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off).
+#[napi(object)]
+pub struct IndexConfig {
+    /// `'ram'` (the default; the only store in this version).
+    #[napi(js_name = "type")]
+    pub kind: Option<String>,
+    pub ttl: Option<f64>,
+}
+
+fn size_option(name: &str, v: &Either<f64, String>) -> Result<u64> {
+    match v {
+        Either::A(n) if n.is_finite() && *n >= 0.0 => Ok(*n as u64),
+        Either::A(n) => Err(invalid_arg(format!("{name}: invalid size {n}"))),
+        Either::B(s) => mirage_core::vfs::cache::parse_size(s).map_err(|e| invalid_arg(format!("{name}: {e}"))),
+    }
+}
+
+/// The cache options of the core from the JS ones.
+fn cache_options(o: &WorkspaceOptions) -> Result<mirage_core::vfs::cache::CacheOptions> {
+    use mirage_core::vfs::cache::{CacheOptions, ConsistencyPolicy as Policy};
+    let mut c = CacheOptions::default();
+    if let Some(p) = &o.consistency {
+        c.consistency = match p {
+            ConsistencyPolicy::LAZY => Policy::Lazy,
+            ConsistencyPolicy::ALWAYS => Policy::Always,
+        };
+    }
+    if let Some(v) = &o.cache_limit {
+        c.cache_limit = size_option("cacheLimit", v)?;
+    }
+    if let Some(v) = &o.cache_max_object_size {
+        c.max_object_size = size_option("cacheMaxObjectSize", v)?;
+    }
+    if let Some(index) = &o.index {
+        if let Some(kind) = index.kind.as_deref().filter(|k| *k != "ram") {
+            return Err(invalid_arg(format!("index.type '{kind}' is not supported (only 'ram')")));
+        }
+        if let Some(ttl) = index.ttl {
+            if !ttl.is_finite() || ttl < 0.0 {
+                return Err(invalid_arg(format!("index.ttl: invalid value {ttl}")));
+            }
+            c.index_ttl = std::time::Duration::from_secs_f64(ttl);
+        }
+    }
+    Ok(c)
+}
+
 /// Options of `new Workspace(resources, options)`.
 #[napi(object)]
 pub struct WorkspaceOptions {
@@ -57,6 +115,16 @@ pub struct WorkspaceOptions {
     /// Prices `provision` uses, by mount prefix. Default: Backblaze B2's for B2 mounts,
     /// AWS S3 Standard's for other remote mounts.
     pub pricing: Option<HashMap<String, PricingOptions>>,
+    /// `ConsistencyPolicy.LAZY` (default) or `ConsistencyPolicy.ALWAYS`.
+    pub consistency: Option<ConsistencyPolicy>,
+    /// Size of the byte cache of S3/B2 objects: bytes, or a string like `'512MB'` (the default); 0 turns it off.
+    #[napi(ts_type = "number | string")]
+    pub cache_limit: Option<Either<f64, String>>,
+    /// Largest object whose bytes are cached (default `'16MB'`).
+    #[napi(ts_type = "number | string")]
+    pub cache_max_object_size: Option<Either<f64, String>>,
+    /// The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds).
+    pub index: Option<IndexConfig>,
 }
 
 /// A remote store's prices, in US dollars.
@@ -193,7 +261,7 @@ impl ProvisionResult {
 }
 
 fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
-    let mut core_opts = CoreOptions::default();
+    let mut core_opts = CoreOptions { cache: cache_options(options)?, ..Default::default() };
     if let Some(n) = options.max_output_bytes {
         core_opts.max_output_bytes = n as usize;
     }
@@ -484,6 +552,10 @@ impl Workspace {
             timeout_ms: None,
             command_safeguards: None,
             pricing: None,
+            consistency: None,
+            cache_limit: None,
+            cache_max_object_size: None,
+            index: None,
         });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options

@@ -44,11 +44,20 @@ pub struct WorkspaceOptions {
     pub pricing: HashMap<String, crate::provision::Pricing>,
     /// Default deadline of one `execute` (none by default); see `ExecOptions::timeout`.
     pub timeout: Option<Duration>,
+    /// Listing/metadata index and byte cache in front of S3/B2 mounts (`vfs::cache`).
+    pub cache: crate::vfs::cache::CacheOptions,
 }
 
 impl Default for WorkspaceOptions {
     fn default() -> Self {
-        WorkspaceOptions { max_output_bytes: 16 << 20, history_limit: 100, safeguards: Default::default(), pricing: Default::default(), timeout: None }
+        WorkspaceOptions {
+            max_output_bytes: 16 << 20,
+            history_limit: 100,
+            safeguards: Default::default(),
+            pricing: Default::default(),
+            timeout: None,
+            cache: Default::default(),
+        }
     }
 }
 
@@ -198,7 +207,7 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(mounts: Vec<(String, Arc<dyn Resource>, MountMode)>, options: WorkspaceOptions) -> Result<Workspace, WorkspaceError> {
         let mut table = MountTable::new();
-        for (prefix, resource, mode) in mounts {
+        for (prefix, resource, mode) in crate::vfs::cache::wrap_mounts(mounts, &options.cache) {
             let p = path::normalize_prefix(&prefix);
             if table.get(&p).is_some() {
                 return Err(WorkspaceError::InvalidMount(format!("{prefix} is mounted twice")));
@@ -247,6 +256,10 @@ impl Workspace {
         if self.vfs.mounts().iter().any(|m| m.prefix == p) {
             return Err(WorkspaceError::InvalidMount(format!("{prefix} is already mounted")));
         }
+        // Remote mounts added at run time get the same cache as those given at construction.
+        let (_, resource, mode) = crate::vfs::cache::wrap_mounts(vec![(prefix.to_string(), resource, mode)], &self.options.cache)
+            .pop()
+            .expect("one mount in, one out");
         let m = Mount { prefix: p, resource, mode };
         self.vfs.add_mount(m.clone());
         Ok(m)
@@ -268,6 +281,9 @@ impl Workspace {
 
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        for m in self.vfs.mounts() {
+            m.resource.release();
+        }
     }
 
     pub fn is_closed(&self) -> bool {

@@ -615,14 +615,6 @@ impl S3Client {
         let (_, body) = self.execute_read(r, LIST_BODY_CAP).await?;
         xml::parse_list_page(&body)
     }
-    /// HEAD once, without retries: for probes whose failure the caller resolves another way
-    /// (some servers answer 5xx for a key that is a folder on their disk).
-    pub async fn head_object_once(&self, key: &str) -> Result<ObjectMeta, S3Error> {
-        let mut req = Req::new(Method::HEAD, Some(key));
-        req.max_attempts = Some(1);
-        self.execute(req, |resp| async move { Ok(meta_from_headers(resp.headers())) }).await
-    }
-
 
     /// HEAD an object. A 403 to HEAD has no body, hence no code: one 1-byte GET then asks
     /// for the code (`SignatureDoesNotMatch`, `InvalidAccessKeyId`...).
@@ -644,6 +636,14 @@ impl S3Client {
             }
             other => other,
         }
+    }
+
+    /// HEAD once, without retries, for a probe whose failure has a cheaper next step than
+    /// retrying: `stat` of a directory on servers that answer 5xx for a folder key (s3s-fs).
+    pub async fn head_object_once(&self, key: &str) -> Result<ObjectMeta, S3Error> {
+        let mut r = Req::new(Method::HEAD, Some(key));
+        r.max_attempts = Some(1);
+        self.execute(r, |resp| async move { Ok(meta_from_headers(resp.headers())) }).await
     }
 
     /// Open an object, or a range of it. An unsatisfiable range (a 416, as on any range of

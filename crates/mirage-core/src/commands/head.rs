@@ -1,9 +1,15 @@
 //! `head`: the first lines or bytes (`-n N`, `-n -N`, `-c N`, `-c -N`, `-q`, `-v`, `-N`).
+//! On a file it reads ranges: `-c N` one ranged read of N bytes, `-n N` ranged reads of
+//! growing size that stop once N lines are out, `-c -N` the size from `stat` and then one
+//! ranged read.
 
 use super::args::{self, flag, value};
 use super::{Ctx, EXIT_PIPE};
+use bytes::Bytes;
+use futures::StreamExt;
+
 use crate::shell::io::{LineReader, Reader};
-use crate::vfs::FsError;
+use crate::vfs::{ByteRange, ErrorKind, FsError};
 
 const SPEC: &[args::Opt] = &[value('n', "lines"), value('c', "bytes"), flag('q', "quiet"), flag('v', "verbose"), args::long_flag("silent")];
 
@@ -76,32 +82,212 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut status = 0;
     let mut first = true;
     for op in &operands {
-        let reader = match ctx.open(op).await {
-            Ok(r) => r,
-            Err(e) => {
+        let name = if op == "-" { "standard input" } else { op.as_str() };
+        let header = headers.then(|| if first { format!("==> {name} <==\n") } else { format!("\n==> {name} <==\n") });
+        let r = if op == "-" {
+            match header {
+                Some(h) if ctx.stdout.write_str(&h).await.is_err() => return EXIT_PIPE,
+                _ => {}
+            }
+            first = false;
+            let reader = Reader::Stdin(ctx.stdin.lock().await);
+            copy_head(&ctx, reader, amount).await.map_err(|e| match e {
+                None => Stop::Pipe,
+                Some(e) => Stop::Read(e),
+            })
+        } else {
+            let r = head_file(&ctx, &ctx.abs(op), amount, header.as_deref()).await;
+            if !matches!(r, Err(Stop::Open(_))) {
+                first = false;
+            }
+            r
+        };
+        match r {
+            Ok(()) => {}
+            Err(Stop::Pipe) => return EXIT_PIPE,
+            Err(Stop::Open(e)) => {
                 ctx.err(format!("cannot open '{op}' for reading: {e}")).await;
                 status = 1;
-                continue;
             }
-        };
-        if headers {
-            let name = if op == "-" { "standard input" } else { op };
-            let h = if first { format!("==> {name} <==\n") } else { format!("\n==> {name} <==\n") };
-            if ctx.stdout.write_str(&h).await.is_err() {
-                return EXIT_PIPE;
-            }
-        }
-        first = false;
-        match copy_head(&ctx, reader, amount).await {
-            Ok(()) => {}
-            Err(None) => return EXIT_PIPE,
-            Err(Some(e)) => {
+            Err(Stop::Read(e)) => {
                 ctx.err(format!("error reading '{op}': {e}")).await;
                 status = 1;
             }
         }
     }
     status
+}
+
+enum Stop {
+    Pipe,
+    /// The file could not be opened (nothing was printed for it).
+    Open(FsError),
+    Read(FsError),
+}
+
+/// First ranged read of `head -n` on a file; each next one is twice as large, up to
+/// `RANGE_MAX`, after which the rest is streamed. Each read stops as soon as the answer is
+/// complete (dropping a body cancels its download).
+const RANGE_FIRST: u64 = 64 * 1024;
+const RANGE_MAX: u64 = 4 << 20;
+/// Largest piece written to stdout at once.
+const OUT_CHUNK: usize = 64 * 1024;
+
+async fn emit(ctx: &Ctx, data: &[u8]) -> Result<(), Stop> {
+    for piece in data.chunks(OUT_CHUNK) {
+        ctx.stdout.write(Bytes::copy_from_slice(piece)).await.map_err(|_| Stop::Pipe)?;
+    }
+    Ok(())
+}
+
+/// An open failure. A directory opens (its header is printed) and fails when read, as in GNU.
+async fn open_failed(ctx: &Ctx, header: Option<&str>, e: FsError) -> Stop {
+    if e.kind != ErrorKind::IsADirectory {
+        return Stop::Open(e);
+    }
+    if let Some(h) = header {
+        if ctx.stdout.write_str(h).await.is_err() {
+            return Stop::Pipe;
+        }
+    }
+    Stop::Read(e)
+}
+
+/// `head` of a file, reading only the bytes the answer needs.
+async fn head_file(ctx: &Ctx, abs: &str, amount: Amount, header: Option<&str>) -> Result<(), Stop> {
+    let print_header = || async {
+        match header {
+            Some(h) => ctx.stdout.write_str(h).await.map_err(|_| Stop::Pipe),
+            None => Ok(()),
+        }
+    };
+    match amount {
+        Amount::Lines(0) | Amount::Bytes(0) => {
+            // Nothing to read, but the file must exist (a directory is fine: nothing is read).
+            ctx.vfs.stat(abs).await.map_err(Stop::Open)?;
+            print_header().await
+        }
+        Amount::Bytes(n) => {
+            let mut h = match ctx.vfs.read(abs, Some(ByteRange::Span { start: 0, end_inclusive: n - 1 })).await {
+                Ok(h) => h,
+                Err(e) => return Err(open_failed(ctx, header, e).await),
+            };
+            print_header().await?;
+            let mut left = n;
+            while left > 0 {
+                let Some(c) = h.body.next().await else { break };
+                let c = c.map_err(Stop::Read)?;
+                let take = (c.len() as u64).min(left) as usize;
+                emit(ctx, &c[..take]).await?;
+                left -= take as u64;
+            }
+            Ok(())
+        }
+        Amount::Lines(n) => {
+            let mut left = n;
+            let mut offset = 0u64;
+            let mut size = RANGE_FIRST;
+            let mut total: Option<u64> = None;
+            let mut out: Vec<u8> = Vec::new();
+            let mut opened = false;
+            loop {
+                let range = if size > RANGE_MAX {
+                    ByteRange::From(offset)
+                } else {
+                    ByteRange::Span { start: offset, end_inclusive: offset + size - 1 }
+                };
+                let mut h = match ctx.vfs.read(abs, Some(range)).await {
+                    Ok(h) => h,
+                    Err(e) if !opened => return Err(open_failed(ctx, header, e).await),
+                    Err(e) => {
+                        emit(ctx, &out).await?;
+                        return Err(Stop::Read(e));
+                    }
+                };
+                if !opened {
+                    opened = true;
+                    print_header().await?;
+                }
+                total = h.total_size.or(total);
+                let mut got = 0u64;
+                while let Some(c) = h.body.next().await {
+                    let c = match c {
+                        Ok(c) => c,
+                        Err(e) => {
+                            emit(ctx, &out).await?;
+                            return Err(Stop::Read(e));
+                        }
+                    };
+                    got += c.len() as u64;
+                    let mut cut = None;
+                    for i in memchr::memchr_iter(b'\n', &c) {
+                        left -= 1;
+                        if left == 0 {
+                            cut = Some(i + 1);
+                            break;
+                        }
+                    }
+                    match cut {
+                        Some(k) => {
+                            out.extend_from_slice(&c[..k]);
+                            // Done: dropping `h` stops its download.
+                            return emit(ctx, &out).await;
+                        }
+                        None => out.extend_from_slice(&c),
+                    }
+                    if out.len() >= OUT_CHUNK {
+                        emit(ctx, &out).await?;
+                        out.clear();
+                    }
+                }
+                offset += got;
+                let eof = match (range, total) {
+                    (ByteRange::From(_), _) => true,
+                    (_, Some(t)) => offset >= t,
+                    _ => got < size,
+                };
+                if eof || got == 0 {
+                    return emit(ctx, &out).await;
+                }
+                size *= 2;
+            }
+        }
+        Amount::AllButLastBytes(n) => {
+            let meta = ctx.vfs.stat(abs).await.map_err(Stop::Open)?;
+            if meta.is_dir() {
+                return Err(open_failed(ctx, header, FsError::new(ErrorKind::IsADirectory)).await);
+            }
+            print_header().await?;
+            if meta.size <= n {
+                return Ok(());
+            }
+            let mut h = ctx
+                .vfs
+                .read(abs, Some(ByteRange::Span { start: 0, end_inclusive: meta.size - n - 1 }))
+                .await
+                .map_err(Stop::Read)?;
+            let mut left = meta.size - n;
+            while left > 0 {
+                let Some(c) = h.body.next().await else { break };
+                let c = c.map_err(Stop::Read)?;
+                let take = (c.len() as u64).min(left) as usize;
+                emit(ctx, &c[..take]).await?;
+                left -= take as u64;
+            }
+            Ok(())
+        }
+        Amount::AllButLastLines(_) => {
+            let h = match ctx.vfs.read(abs, None).await {
+                Ok(h) => h,
+                Err(e) => return Err(open_failed(ctx, header, e).await),
+            };
+            print_header().await?;
+            copy_head(ctx, Reader::Stream(h.body), amount).await.map_err(|e| match e {
+                None => Stop::Pipe,
+                Some(e) => Stop::Read(e),
+            })
+        }
+    }
 }
 
 /// `Err(None)` when the output pipe closed.
@@ -136,13 +322,18 @@ async fn copy_head(ctx: &Ctx, mut r: Reader<'_>, amount: Amount) -> Result<(), O
         Amount::AllButLastLines(n) => {
             let mut lines = LineReader::new(r);
             let mut window: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
+            let mut buf = Vec::new();
             while let Some(l) = lines.next_line().await.map_err(Some)? {
                 window.push_back(l);
                 if window.len() as u64 > n {
                     let l = window.pop_front().unwrap();
-                    out.write(l).await.map_err(|_| None)?;
+                    buf.extend_from_slice(&l);
+                    if buf.len() >= OUT_CHUNK {
+                        out.write(std::mem::take(&mut buf)).await.map_err(|_| None)?;
+                    }
                 }
             }
+            out.write(buf).await.map_err(|_| None)?;
         }
     }
     Ok(())

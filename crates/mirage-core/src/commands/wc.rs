@@ -1,9 +1,15 @@
 //! `wc`: newline, word, character and byte counts, with GNU's column widths and `total`.
-//! `wc -c` of a file is answered from its size, without reading it.
+//! `wc -c` of a file is answered from its size, without reading it. Files are looked up
+//! and counted several at once (`PARALLEL`), and printed in operand order.
+
+use futures::StreamExt;
 
 use super::args::{self, flag};
 use super::Ctx;
 use crate::shell::io::Reader;
+
+/// Files stat'ed or counted at once.
+pub const PARALLEL: usize = 16;
 
 const SPEC: &[args::Opt] =
     &[flag('l', "lines"), flag('w', "words"), flag('c', "bytes"), flag('m', "chars"), flag('L', "max-line-length")];
@@ -56,21 +62,27 @@ pub async fn run(ctx: Ctx) -> i32 {
         is_dir: bool,
         error: Option<crate::vfs::FsError>,
     }
-    let mut inputs = Vec::new();
-    for op in &operands {
-        match op.as_deref() {
-            None | Some("-") => inputs.push(Input { name: op.clone(), regular_size: None, is_dir: false, error: None }),
-            Some(name) => match ctx.vfs.stat(&ctx.abs(name)).await {
-                Ok(m) => inputs.push(Input {
-                    name: op.clone(),
-                    regular_size: if m.is_dir() { None } else { Some(m.size) },
-                    is_dir: m.is_dir(),
-                    error: None,
-                }),
-                Err(e) => inputs.push(Input { name: op.clone(), regular_size: None, is_dir: false, error: Some(e) }),
-            },
-        }
-    }
+    let inputs: Vec<Input> = futures::stream::iter(operands.iter().cloned())
+        .map(|op| {
+            let ctx = &ctx;
+            async move {
+                match op.as_deref() {
+                    None | Some("-") => Input { name: op.clone(), regular_size: None, is_dir: false, error: None },
+                    Some(name) => match ctx.vfs.stat(&ctx.abs(name)).await {
+                        Ok(m) => Input {
+                            name: op.clone(),
+                            regular_size: if m.is_dir() { None } else { Some(m.size) },
+                            is_dir: m.is_dir(),
+                            error: None,
+                        },
+                        Err(e) => Input { name: op.clone(), regular_size: None, is_dir: false, error: Some(e) },
+                    },
+                }
+            }
+        })
+        .buffered(PARALLEL)
+        .collect()
+        .await;
     let width = if inputs.len() == 1 && w.count() == 1 {
         1
     } else if inputs.first().is_some_and(|i| i.error.is_some()) {
@@ -87,37 +99,50 @@ pub async fn run(ctx: Ctx) -> i32 {
         total.to_string().len().max(min)
     };
 
+    // What to print for one input: its counts (if any) and its error (if any), in order.
+    enum Outcome {
+        Counted(Counts),
+        Failed(Option<Counts>, crate::vfs::FsError),
+    }
+    let ctx = &ctx;
+    let inputs = &inputs;
+    let mut outcomes = futures::stream::iter(0..inputs.len())
+        .map(|i| async move {
+            let inp = &inputs[i];
+            if let Some(e) = &inp.error {
+                return Outcome::Failed(None, e.clone());
+            }
+            if inp.is_dir {
+                return Outcome::Failed(Some(Counts::default()), crate::vfs::FsError::new(crate::vfs::ErrorKind::IsADirectory));
+            }
+            if let (true, Some(size)) = (w.only_bytes(), inp.regular_size) {
+                return Outcome::Counted(Counts { bytes: size, ..Default::default() });
+            }
+            let reader = match inp.name.as_deref() {
+                None | Some("-") => Reader::Stdin(ctx.stdin.lock().await),
+                Some(name) => match ctx.vfs.read(&ctx.abs(name), None).await {
+                    Ok(h) => Reader::Stream(h.body),
+                    Err(e) => return Outcome::Failed(None, e),
+                },
+            };
+            match count(reader, w).await {
+                Ok(c) => Outcome::Counted(c),
+                Err(e) => Outcome::Failed(None, e),
+            }
+        })
+        .buffered(PARALLEL);
     let mut status = 0;
     let mut sum = Counts::default();
-    for inp in &inputs {
-        let label = inp.name.as_deref();
-        if let Some(e) = &inp.error {
-            ctx.err_path(label.unwrap_or("-"), e).await;
-            status = 1;
-            continue;
-        }
-        let counts = if inp.is_dir {
-            ctx.err_path(label.unwrap_or("-"), &crate::vfs::FsError::new(crate::vfs::ErrorKind::IsADirectory)).await;
-            status = 1;
-            Some(Counts::default())
-        } else if let (true, Some(size)) = (w.only_bytes(), inp.regular_size) {
-            Some(Counts { bytes: size, ..Default::default() })
-        } else {
-            let reader = match ctx.open(label.unwrap_or("-")).await {
-                Ok(r) => r,
-                Err(e) => {
-                    ctx.err_path(label.unwrap_or("-"), &e).await;
-                    status = 1;
-                    continue;
-                }
-            };
-            match count(reader).await {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    ctx.err_path(label.unwrap_or("-"), &e).await;
-                    status = 1;
-                    None
-                }
+    let mut i = 0;
+    while let Some(outcome) = outcomes.next().await {
+        let label = inputs[i].name.as_deref();
+        i += 1;
+        let counts = match outcome {
+            Outcome::Counted(c) => Some(c),
+            Outcome::Failed(c, e) => {
+                ctx.err_path(label.unwrap_or("-"), &e).await;
+                status = 1;
+                c
             }
         };
         if let Some(c) = counts {
@@ -163,8 +188,16 @@ fn format_line(c: &Counts, w: Which, width: usize, label: Option<&str>) -> Strin
     s
 }
 
-async fn count(mut r: Reader<'_>) -> Result<Counts, crate::vfs::FsError> {
+async fn count(mut r: Reader<'_>, w: Which) -> Result<Counts, crate::vfs::FsError> {
     let mut c = Counts::default();
+    if !w.words && !w.chars && !w.max_line {
+        // Lines and bytes only: count newlines with memchr.
+        while let Some(chunk) = r.chunk().await? {
+            c.bytes += chunk.len() as u64;
+            c.lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+        }
+        return Ok(c);
+    }
     let mut in_word = false;
     let mut line_len = 0u64;
     while let Some(chunk) = r.chunk().await? {

@@ -1,5 +1,6 @@
 //! The virtual filesystem: a mount table over resources, addressed by absolute paths.
 
+pub mod cache;
 pub mod disk;
 pub mod error;
 pub mod mount;

@@ -146,6 +146,9 @@ pub trait Resource: Send + Sync + 'static {
     fn snapshot_state(&self) -> SnapshotState {
         SnapshotState::Remote
     }
+
+    /// Free what is kept in memory for this resource (caches); the workspace is closing.
+    fn release(&self) {}
 }
 
 /// How a resource is saved in a workspace snapshot.
