@@ -26,6 +26,9 @@ import { manyKeys, secretsIn, startS3Server } from './helpers/s3server.mjs'
 import { makeGnu } from './helpers/gnu.mjs'
 import { DEFAULT_KINDS, prng, startFaultProxy } from './helpers/faultproxy.mjs'
 
+// These tests watch the wire: no cache may answer a read in place of the (faulted) bucket.
+const WIRE = { cacheLimit: 0, index: { ttl: 0 } }
+
 const require = createRequire(import.meta.url)
 const { Workspace, BackblazeResource, S3Resource, RAMResource, MountMode } = require('../index.js')
 
@@ -201,7 +204,7 @@ describe('reads under faults', () => {
   const present = []
 
   before(async () => {
-    ws = new Workspace({ '/bucket/': b2() }, { mode: MountMode.READ })
+    ws = new Workspace({ '/bucket/': b2() }, { ...WIRE, mode: MountMode.READ })
     cases.push(...BASE_CASES)
     for (const [name, cmds] of Object.entries(OPTIONAL_CASES)) {
       const r = await run(ws, `command -v ${name}`)
@@ -270,7 +273,7 @@ describe('reads under faults', () => {
 
 describe('resumed reads', () => {
   it('a read cut halfway resumes from the next byte with If-Match and the same ETag', async () => {
-    const ws = new Workspace({ '/bucket/': b2() })
+    const ws = new Workspace({ '/bucket/': b2() }, WIRE)
     proxy.configure({ rate: 0, seed: 5, script: [{ match: (i) => i.method === 'GET' && i.key === 'big/big.log' && !i.range, kind: 'cut', times: 1 }] })
     proxy.resetStats()
     const r = await run(ws, 'cat /bucket/big/big.log | wc -c')
@@ -285,7 +288,7 @@ describe('resumed reads', () => {
   })
 
   it('an object changed between the cut and the resume is an Input/output error, never a splice', async () => {
-    const ws = new Workspace({ '/bucket/': b2() })
+    const ws = new Workspace({ '/bucket/': b2() }, WIRE)
     const key = 'changing/object.txt'
     const v1 = 'version one\n'.repeat(2000)
     const v2 = 'VERSION TWO\n'.repeat(2000)
@@ -408,7 +411,7 @@ describe('writes under faults', () => {
   })
 
   it('with 20% faults and 5 attempts every write completes and reads back byte-identical', async () => {
-    const ws = new Workspace({ '/w/': b2() }, { mode: MountMode.WRITE })
+    const ws = new Workspace({ '/w/': b2() }, { ...WIRE, mode: MountMode.WRITE })
     proxy.configure({ rate: FAULT_RATE, seed: 101 })
     proxy.resetStats()
     const tally = await writeRound(ws, '/w/', 40, 'five', haveCp, haveMv)
@@ -426,7 +429,7 @@ describe('writes under faults', () => {
   })
 
   it('with 30% faults and a single attempt, failed writes say so and leave the old content or nothing', async () => {
-    const ws = new Workspace({ '/w/': b2({ maxAttempts: 1 }) }, { mode: MountMode.WRITE })
+    const ws = new Workspace({ '/w/': b2({ maxAttempts: 1 }) }, { ...WIRE, mode: MountMode.WRITE })
     proxy.configure({ rate: 0.3, seed: 202, kinds: { slowdown: 30, internal: 30, reset: 40 } })
     proxy.resetStats()
     const tally = await writeRound(ws, '/w/', 40, 'one', haveCp, haveMv)
@@ -450,7 +453,7 @@ describe('writes under faults', () => {
 
 describe('deadlines and aborts', () => {
   it('timeoutMs ends a slow request within about a second of the deadline (exit 124)', async () => {
-    const ws = new Workspace({ '/bucket/': b2() })
+    const ws = new Workspace({ '/bucket/': b2() }, WIRE)
     proxy.configure({ rate: 0, delayAllMs: 8000 })
     proxy.resetStats()
     try {
@@ -465,7 +468,7 @@ describe('deadlines and aborts', () => {
       assert.equal(proxy.stats().forwarded, 0)
 
       // The workspace default, overridden per call.
-      const ws2 = new Workspace({ '/bucket/': b2() }, { timeoutMs: 700 })
+      const ws2 = new Workspace({ '/bucket/': b2() }, { ...WIRE, timeoutMs: 700 })
       const t1 = Date.now()
       const r2 = await run(ws2, 'cat /bucket/data/config.json')
       assert.equal(r2.exitCode, 124)
@@ -483,7 +486,7 @@ describe('deadlines and aborts', () => {
   })
 
   it('an AbortSignal fired mid-request stops it', async () => {
-    const ws = new Workspace({ '/bucket/': b2() })
+    const ws = new Workspace({ '/bucket/': b2() }, WIRE)
     proxy.configure({ rate: 0, delayAllMs: 8000 })
     proxy.resetStats()
     try {
@@ -511,7 +514,7 @@ describe('deadlines and aborts', () => {
 
 describe('concurrency', () => {
   it('100 concurrent execute calls (distinct cwd/env) each get their own output, under 20% faults', async () => {
-    const ws = new Workspace({ '/bucket/': b2() })
+    const ws = new Workspace({ '/bucket/': b2() }, WIRE)
     proxy.configure({ rate: FAULT_RATE, seed: 7 })
     proxy.resetStats()
     const t0 = Date.now()
@@ -553,7 +556,7 @@ describe('path safety', () => {
       keyPrefix: 'tenantA/',
     })
     resources.push(tenant)
-    ws = new Workspace({ '/bucket/': b2(), '/t/': tenant })
+    ws = new Workspace({ '/bucket/': b2(), '/t/': tenant }, WIRE)
   })
   after(async () => {
     proxy.configure({ injectListing: null })
@@ -639,7 +642,7 @@ describe('secrets', () => {
     // unreachable endpoint, through the shell and through ws.fs.
     const wrong = b2({ secretAccessKey: s3.secretAccessKey + 'x', maxAttempts: 2 })
     const dead = b2({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 })
-    const ws = new Workspace({ '/wrong/': wrong, '/dead/': dead, '/bucket/': b2() })
+    const ws = new Workspace({ '/wrong/': wrong, '/dead/': dead, '/bucket/': b2() }, WIRE)
     proxy.configure({ rate: 0 })
     const a = await run(ws, 'ls /wrong/; cat /wrong/data/config.json; cat /dead/x; ls /dead/')
     assert.equal(a.exitCode, 2)

@@ -225,7 +225,10 @@ impl S3Resource {
                 if self.dir_exists(path).await? {
                     return Ok(Metadata::dir());
                 }
-                match self.client.head_object_once(&format!("{key}/")).await {
+                // The marker check is retried: a transient 5xx on a file's HEAD and then on the
+                // marker must not turn the file into a directory. Only a marker that still fails
+                // after every attempt (s3s-fs's empty folder) or exists is a directory.
+                match self.client.head_object(&format!("{key}/")).await {
                     Ok(_) | Err(S3Error::Service { status: 500..=599, .. }) => return Ok(Metadata::dir()),
                     Err(_) => {}
                 }
