@@ -13,7 +13,11 @@ pub async fn unary(vfs: &Vfs, cwd: &str, op: &str, arg: &str) -> Result<bool, St
         "-f" => !arg.is_empty() && stat().await.is_ok_and(|m| !m.is_dir()),
         "-d" => !arg.is_empty() && stat().await.is_ok_and(|m| m.is_dir()),
         "-s" => !arg.is_empty() && stat().await.is_ok_and(|m| m.size > 0 || m.is_dir()),
-        "-r" | "-w" | "-x" => !arg.is_empty() && stat().await.is_ok(),
+        "-r" => !arg.is_empty() && stat().await.is_ok(),
+        // A READ mount refuses writes (EROFS), as access(W_OK) does on a read-only file system.
+        "-w" => !arg.is_empty() && stat().await.is_ok() && vfs.check_writable(&path::normalize(cwd, arg)).is_ok(),
+        // Objects carry no execute bit: only directories are searchable.
+        "-x" => !arg.is_empty() && stat().await.is_ok_and(|m| m.is_dir()),
         "-L" | "-h" | "-p" | "-S" | "-b" | "-c" | "-t" | "-g" | "-u" | "-k" | "-O" | "-G" | "-N" => false,
         "-v" => false,
         _ => return Err(format!("{op}: unary operator expected")),

@@ -3,13 +3,15 @@
 
 use bytes::Bytes;
 
+use std::collections::BTreeMap;
+
 use super::exec::{Ctl, Io, Shell, Value, Var, R};
 use super::parser::is_valid_name;
 use crate::vfs::{path, ErrorKind, FsError};
 
 const BUILTINS: &[&str] = &[
     "cd", "export", "unset", "set", "shift", "local", "return", "break", "continue", "exit", "eval", "read", "type", "declare",
-    "typeset", "readonly", ":", "let", "command", "which", "source", ".",
+    "typeset", "readonly", ":", "let", "command", "which", "source", ".", "shopt", "wait",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -44,11 +46,23 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
                     n => {
                         if funcs {
                             sh.functions.remove(n);
+                        } else if let Some((var, key)) = n.strip_suffix(']').and_then(|x| x.split_once('[')) {
+                            // `unset 'a[1]'`: one element.
+                            if sh.vars.get(var).is_some_and(|v| v.readonly) {
+                                err(sh, io, format!("unset: {var}: cannot unset: readonly variable")).await;
+                                return Ok(1);
+                            }
+                            sh.unset_element(var, key);
                         } else {
+                            if sh.vars.get(n).is_some_and(|v| v.readonly) {
+                                err(sh, io, format!("unset: {n}: cannot unset: readonly variable")).await;
+                                return Ok(1);
+                            }
                             if sh.local_frames.last().is_some() {
                                 declare_local(sh, n);
                             }
                             sh.vars.remove(n);
+                            sh.pending_exports.remove(n);
                         }
                     }
                 }
@@ -85,6 +99,10 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
             Err(Ctl::Return(s))
         }
         "break" | "continue" => {
+            if sh.loop_depth == 0 {
+                err(sh, io, format!("{name}: only meaningful in a `for', `while', or `until' loop")).await;
+                return Ok(0);
+            }
             let n = args.first().and_then(|a| a.parse::<u32>().ok()).unwrap_or(1).max(1);
             if name == "break" {
                 Err(Ctl::Break(n))
@@ -93,6 +111,10 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
             }
         }
         "exit" => {
+            if args.len() > 1 {
+                err(sh, io, "exit: too many arguments".into()).await;
+                return Err(Ctl::Exit(1));
+            }
             let s = match args.first() {
                 Some(a) => match a.parse::<i64>() {
                     Ok(v) => (v & 0xff) as i32,
@@ -136,6 +158,8 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
             Ok((v == 0) as i32)
         }
         "read" => Ok(read(sh, args, io).await),
+        "wait" => Ok(0),
+        "shopt" => Ok(shopt(sh, args, io).await),
         "type" | "which" | "command" => Ok(type_like(sh, name, args, io).await),
         "source" | "." => {
             let Some(file) = args.first() else {
@@ -221,6 +245,8 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
     let local = name == "local" || ((name == "declare" || name == "typeset") && sh.function_depth > 0);
     let mut unexport = false;
     let mut array = false;
+    let mut assoc = false;
+    let mut integer = false;
     let mut print = false;
     let mut names = Vec::new();
     for a in args {
@@ -229,10 +255,12 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
                 match c {
                     'x' => export = true,
                     'r' => readonly = true,
-                    'a' | 'A' => array = true,
+                    'a' => array = true,
+                    'A' => assoc = true,
+                    'i' => integer = true,
                     'p' => print = true,
                     'n' if name == "export" => unexport = true,
-                    'f' | 'F' | 'g' | 'i' | 'l' | 'u' => {}
+                    'f' | 'F' | 'g' | 'l' | 'u' => {}
                     _ => {
                         err(sh, io, format!("{name}: -{c}: invalid option")).await;
                         return 2;
@@ -264,8 +292,12 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
             match &v.value {
                 Value::Str(s) => out.push_str(&format!("declare {flag} {k}=\"{}\"\n", s.replace('\\', "\\\\").replace('"', "\\\""))),
                 Value::Array(items) => {
-                    let body: Vec<String> = items.iter().enumerate().map(|(i, s)| format!("[{i}]=\"{s}\"")).collect();
+                    let body: Vec<String> = items.iter().map(|(i, s)| format!("[{i}]=\"{s}\"")).collect();
                     out.push_str(&format!("declare -a {k}=({})\n", body.join(" ")));
+                }
+                Value::Assoc(items) => {
+                    let body: Vec<String> = items.iter().map(|(i, s)| format!("[{i}]=\"{s}\" ")).collect();
+                    out.push_str(&format!("declare -A {k}=({})\n", body.join("")));
                 }
             }
         }
@@ -274,9 +306,14 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
     }
     let mut status = 0;
     for n in names {
-        let (var, value) = match n.split_once('=') {
-            Some((k, v)) => (k.trim_end_matches('+').to_string(), Some(v.to_string())),
-            None => (n.clone(), None),
+        let (var, value, append) = match n.split_once('=') {
+            Some((k, v)) => (k.trim_end_matches('+').to_string(), Some(v.to_string()), k.ends_with('+')),
+            None => (n.clone(), None, false),
+        };
+        // `declare a[2]=x`
+        let (var, key) = match var.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            Some((v, k)) => (v.to_string(), Some(k.to_string())),
+            None => (var, None),
         };
         if !is_valid_name(&var) {
             err(sh, io, format!("{name}: `{n}': not a valid identifier")).await;
@@ -290,21 +327,98 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
         }
         if local {
             declare_local(sh, &var);
-            if value.is_none() && !sh.vars.contains_key(&var) {
-                sh.vars.insert(var.clone(), Var { value: Value::Str(String::new()), exported: false, readonly: false });
+            if !sh.local_frames.is_empty() && value.is_none() && !array && !assoc {
                 // An unassigned local is unset until given a value.
                 sh.vars.remove(&var);
             }
         }
+        if assoc && !sh.is_assoc(&var) {
+            sh.vars.insert(var.clone(), Var::new(Value::Assoc(Vec::new())));
+        } else if array && !matches!(sh.vars.get(&var).map(|v| &v.value), Some(Value::Array(_))) {
+            let cur = sh.vars.get(&var).map(|v| v.value.scalar());
+            let items = cur.map(|c| BTreeMap::from([(0, c)])).unwrap_or_default();
+            sh.vars.insert(var.clone(), Var::new(Value::Array(items)));
+        }
+        if integer {
+            let v = sh.vars.entry(var.clone()).or_insert_with(|| Var::new(Value::Str(String::new())));
+            v.integer = true;
+        }
         if let Some(v) = value {
-            if array && v.starts_with('(') && v.ends_with(')') {
-                let items: Vec<String> = v[1..v.len() - 1].split_whitespace().map(str::to_string).collect();
-                sh.vars.insert(var.clone(), Var { value: Value::Array(items), exported: false, readonly: false });
+            let is_int = sh.vars.get(&var).is_some_and(|x| x.integer);
+            if key.is_none() && v.starts_with('(') && v.ends_with(')') {
+                // A compound assignment: `(a b c)` or `([k]=v ...)`.
+                let words = split_compound(&v[1..v.len() - 1]);
+                if sh.is_assoc(&var) {
+                    let mut m: Vec<(String, String)> = if append {
+                        match sh.vars.get(&var).map(|x| &x.value) {
+                            Some(Value::Assoc(m)) => m.clone(),
+                            _ => Vec::new(),
+                        }
+                    } else {
+                        Vec::new()
+                    };
+                    for w in words {
+                        if let Some((k, val)) = w.strip_prefix('[').and_then(|x| x.split_once("]=")) {
+                            match m.iter_mut().find(|(mk, _)| mk == k) {
+                                Some(slot) => slot.1 = val.to_string(),
+                                None => m.push((k.to_string(), val.to_string())),
+                            }
+                        }
+                    }
+                    if let Some(x) = sh.vars.get_mut(&var) {
+                        x.value = Value::Assoc(m);
+                    }
+                } else {
+                    let mut items: BTreeMap<usize, String> = if append {
+                        match sh.vars.get(&var).map(|x| &x.value) {
+                            Some(Value::Array(a)) => a.clone(),
+                            _ => BTreeMap::new(),
+                        }
+                    } else {
+                        BTreeMap::new()
+                    };
+                    let mut next = items.keys().next_back().map(|k| k + 1).unwrap_or(0);
+                    for w in words {
+                        let (idx, val) = match w.strip_prefix('[').and_then(|x| x.split_once("]=")) {
+                            Some((k, val)) => (sh.arith(k).unwrap_or(0).max(0) as usize, val.to_string()),
+                            None => (next, w),
+                        };
+                        let val = if is_int { sh.arith(&val).unwrap_or(0).to_string() } else { val };
+                        items.insert(idx, val);
+                        next = idx + 1;
+                    }
+                    match sh.vars.get_mut(&var) {
+                        Some(x) => x.value = Value::Array(items),
+                        None => {
+                            sh.vars.insert(var.clone(), Var::new(Value::Array(items)));
+                        }
+                    }
+                }
             } else {
-                sh.set_var(&var, v);
+                let mut v = v;
+                let cur = match &key {
+                    Some(k) if append => sh.get_element(&var, k),
+                    None if append => sh.get_var(&var),
+                    _ => None,
+                };
+                if is_int {
+                    let base = cur.map(|c| sh.arith(&c).unwrap_or(0)).unwrap_or(0);
+                    match sh.arith(&v) {
+                        Ok(x) => v = (base + x).to_string(),
+                        Err(e) => {
+                            err(sh, io, e.message).await;
+                            status = 1;
+                            continue;
+                        }
+                    }
+                } else if let Some(c) = cur {
+                    v = c + &v;
+                }
+                match key {
+                    Some(k) => sh.set_element(&var, &k, v),
+                    None => sh.set_var(&var, v),
+                }
             }
-        } else if array && !sh.vars.contains_key(&var) {
-            sh.vars.insert(var.clone(), Var { value: Value::Array(Vec::new()), exported: false, readonly: false });
         }
         if let Some(v) = sh.vars.get_mut(&var) {
             if export {
@@ -318,11 +432,65 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
             }
         } else if export {
             // `export X` of an unset variable marks it for when it is set.
-            sh.vars.insert(var.clone(), Var { value: Value::Str(String::new()), exported: true, readonly });
-            sh.vars.remove(&var);
+            sh.pending_exports.insert(var.clone());
         }
     }
     status
+}
+
+/// Split the inside of a compound assignment `( ... )` into words, removing quotes.
+fn split_compound(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut started = false;
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if started {
+                    out.push(std::mem::take(&mut cur));
+                    started = false;
+                }
+            }
+            '\'' => {
+                started = true;
+                for q in it.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '"' => {
+                started = true;
+                while let Some(q) = it.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(n) = it.next() {
+                                cur.push(n);
+                            }
+                        }
+                        _ => cur.push(q),
+                    }
+                }
+            }
+            '\\' => {
+                started = true;
+                if let Some(n) = it.next() {
+                    cur.push(n);
+                }
+            }
+            _ => {
+                started = true;
+                cur.push(c);
+            }
+        }
+    }
+    if started {
+        out.push(cur);
+    }
+    out
 }
 
 async fn set(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
@@ -338,35 +506,44 @@ async fn set(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
             i += 1;
             break;
         }
-        if flags == "o" {
-            let Some(opt) = args.get(i + 1) else {
-                return 0;
+        i += 1;
+        for c in flags.chars() {
+            let opt = match c {
+                'e' => "errexit",
+                'u' => "nounset",
+                'x' => "xtrace",
+                'C' => "noclobber",
+                'f' => "noglob",
+                'v' => "verbose",
+                'h' => "hashall",
+                'B' => "braceexpand",
+                'o' => {
+                    // `-o name` (also inside a group: `set -eo pipefail`).
+                    let Some(name) = args.get(i) else {
+                        return 0;
+                    };
+                    i += 1;
+                    name.as_str()
+                }
+                _ => {
+                    err(sh, io, format!("set: -{c}: invalid option")).await;
+                    let _ = io.stderr.write_str("set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n").await;
+                    return 2;
+                }
             };
-            match opt.as_str() {
+            match opt {
                 "errexit" => sh.errexit = on,
                 "pipefail" => sh.pipefail = on,
                 "nounset" => sh.nounset = on,
-                "xtrace" | "noglob" | "noclobber" | "verbose" => {}
+                "xtrace" => sh.xtrace = on,
+                "noclobber" => sh.noclobber = on,
+                "noglob" | "verbose" | "hashall" | "braceexpand" | "posix" | "monitor" | "notify" | "allexport" => {}
                 other => {
                     err(sh, io, format!("set: {other}: invalid option name")).await;
                     return 1;
                 }
             }
-            i += 2;
-            continue;
         }
-        for c in flags.chars() {
-            match c {
-                'e' => sh.errexit = on,
-                'u' => sh.nounset = on,
-                'x' | 'f' | 'C' | 'v' | 'h' | 'B' => {}
-                _ => {
-                    err(sh, io, format!("set: -{c}: invalid option")).await;
-                    return 2;
-                }
-            }
-        }
-        i += 1;
     }
     if i < args.len() || args.iter().any(|a| a == "--") {
         sh.positional = args[i..].to_vec();
@@ -374,40 +551,122 @@ async fn set(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
     0
 }
 
+/// `shopt [-s|-u|-q] name...`
+async fn shopt(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
+    const KNOWN: &[&str] = &[
+        "dotglob", "nullglob", "failglob", "nocaseglob", "nocasematch", "globstar", "extglob", "expand_aliases",
+        "lastpipe", "globskipdots", "inherit_errexit", "xpg_echo", "sourcepath", "checkwinsize", "patsub_replacement",
+    ];
+    let mut mode = None;
+    let mut quiet = false;
+    let mut names = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "-s" => mode = Some(true),
+            "-u" => mode = Some(false),
+            "-q" => quiet = true,
+            "-o" | "-p" => {}
+            n => names.push(n.to_string()),
+        }
+    }
+    let mut status = 0;
+    let mut out = String::new();
+    for n in &names {
+        if !KNOWN.contains(&n.as_str()) {
+            err(sh, io, format!("shopt: {n}: invalid shell option name")).await;
+            status = 1;
+            continue;
+        }
+        let on = sh.shopt.iter().any(|o| o == n);
+        match mode {
+            Some(true) if !on => sh.shopt.push(n.clone()),
+            Some(false) => sh.shopt.retain(|o| o != n),
+            Some(_) => {}
+            None => {
+                if !on {
+                    status = 1;
+                }
+                if !quiet {
+                    out.push_str(&format!("{n:<15}\t{}\n", if on { "on" } else { "off" }));
+                }
+            }
+        }
+    }
+    let _ = io.stdout.write_str(&out).await;
+    status
+}
+
 async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
     let mut raw = false;
     let mut names = Vec::new();
     let mut array: Option<String> = None;
     let mut delim = b'\n';
+    // `-n N` stops after N characters (or at the delimiter); `-N N` reads exactly N.
+    let mut nchars: Option<usize> = None;
+    let mut exact = false;
     let mut i = 0;
     while i < args.len() {
-        match args[i].as_str() {
-            "-r" => raw = true,
-            "-a" => {
-                i += 1;
-                array = args.get(i).cloned();
-            }
-            "-d" => {
-                i += 1;
-                delim = args.get(i).and_then(|d| d.bytes().next()).unwrap_or(0);
-            }
-            "-p" | "-t" | "-u" => i += 1,
-            "-s" | "-e" => {}
-            a => names.push(a.to_string()),
-        }
+        let a = &args[i];
         i += 1;
+        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty() && names.is_empty()) else {
+            names.push(a.to_string());
+            continue;
+        };
+        for (k, c) in flags.char_indices() {
+            match c {
+                'r' => raw = true,
+                's' | 'e' => {}
+                'a' | 'd' | 'n' | 'N' | 'p' | 't' | 'u' | 'i' => {
+                    // The option's argument: the rest of this word, or the next word.
+                    let rest = &flags[k + 1..];
+                    let val = if !rest.is_empty() {
+                        Some(rest.to_string())
+                    } else {
+                        i += 1;
+                        args.get(i - 1).cloned()
+                    };
+                    let Some(val) = val else {
+                        err(sh, io, format!("read: -{c}: option requires an argument")).await;
+                        return 2;
+                    };
+                    match c {
+                        'a' => array = Some(val),
+                        'd' => delim = val.bytes().next().unwrap_or(0),
+                        'n' | 'N' => match val.parse::<usize>() {
+                            Ok(n) => {
+                                nchars = Some(n);
+                                exact = c == 'N';
+                            }
+                            Err(_) => {
+                                err(sh, io, format!("read: {val}: invalid number")).await;
+                                return 1;
+                            }
+                        },
+                        _ => {}
+                    }
+                    break;
+                }
+                _ => {
+                    err(sh, io, format!("read: -{c}: invalid option")).await;
+                    return 2;
+                }
+            }
+        }
     }
     let mut stdin = io.stdin.lock().await;
     let mut line = Vec::new();
     let mut found = false;
-    'outer: loop {
+    if nchars == Some(0) {
+        found = true;
+    }
+    'outer: while !found {
         let chunk = match stdin.chunk().await {
             Ok(Some(c)) => c,
             Ok(None) => break,
             Err(_) => break,
         };
         for (k, &b) in chunk.iter().enumerate() {
-            if b == delim {
+            if b == delim && !exact {
                 if !raw && line.last() == Some(&b'\\') {
                     line.pop();
                     continue;
@@ -417,6 +676,11 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
                 break 'outer;
             }
             line.push(b);
+            if nchars.is_some_and(|n| line.len() >= n) {
+                stdin.unread(Bytes::copy_from_slice(&chunk[k + 1..]));
+                found = true;
+                break 'outer;
+            }
         }
     }
     drop(stdin);
@@ -425,7 +689,7 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
     let ifs = sh.get_var("IFS").unwrap_or_else(|| " \t\n".into());
     if let Some(arr) = array {
         let items: Vec<String> = text.split(|c: char| ifs.contains(c)).filter(|s| !s.is_empty()).map(str::to_string).collect();
-        sh.vars.insert(arr, Var { value: Value::Array(items), exported: false, readonly: false });
+        sh.vars.insert(arr, Var::new(Value::list(items)));
     } else {
         if names.is_empty() {
             names.push("REPLY".into());
@@ -442,9 +706,7 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
             }
         }
     }
-    if found || !line.is_empty() && found {
-        0
-    } else if found {
+    if found {
         0
     } else {
         1
@@ -467,17 +729,24 @@ fn unescape_read(s: &str) -> String {
 }
 
 async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
-    let mut verbose_v = false;
+    // `command -v` prints the name or path; `command -V` and `type` describe; `type -t` names the kind.
+    let mut short = false;
+    let mut describe = name == "type";
+    let mut kind_only = false;
+    let mut path_only = false;
     let mut names = Vec::new();
     for a in args {
         match a.as_str() {
-            "-v" | "-V" if name == "command" => verbose_v = a == "-v",
-            "-t" | "-a" | "-p" if name == "type" => {}
+            "-v" if name == "command" && names.is_empty() => short = true,
+            "-V" if name == "command" && names.is_empty() => describe = true,
+            "-t" if name == "type" => kind_only = true,
+            "-p" | "-P" if name == "type" => path_only = true,
+            "-a" | "-f" if name == "type" => {}
             "-a" if name == "which" => {}
             a => names.push(a.to_string()),
         }
     }
-    if name == "command" && !verbose_v {
+    if name == "command" && !short && !describe {
         // `command cmd args`: run it, skipping functions.
         if names.is_empty() {
             return 0;
@@ -506,31 +775,48 @@ async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 
         };
         return c.run(ctx).await;
     }
+    const KEYWORDS: &[&str] = &[
+        "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do", "done", "in", "function",
+        "time", "{", "}", "!", "[[", "]]", "coproc",
+    ];
     let mut status = 0;
     let mut out = String::new();
     for n in names {
-        let kind = if sh.functions.contains_key(&n) {
+        let kind = if name != "which" && KEYWORDS.contains(&n.as_str()) {
+            Some("keyword")
+        } else if name != "which" && sh.functions.contains_key(&n) {
             Some("function")
-        } else if is_builtin(&n) || matches!(n.as_str(), "echo" | "pwd" | "true" | "false" | "test" | "[" | "printf") {
+        } else if name != "which" && (is_builtin(&n) || matches!(n.as_str(), "echo" | "pwd" | "true" | "false" | "test" | "[" | "printf")) {
             Some("builtin")
         } else if sh.registry.get(&n).is_some() {
             Some("file")
         } else {
             None
         };
-        match (name, kind) {
-            ("type", Some("function")) => out.push_str(&format!("{n} is a function\n")),
-            ("type", Some("builtin")) => out.push_str(&format!("{n} is a shell builtin\n")),
-            ("type", Some(_)) => out.push_str(&format!("{n} is /usr/bin/{n}\n")),
-            ("type", None) => {
-                err(sh, io, format!("type: {n}: not found")).await;
+        let Some(kind) = kind else {
+            status = 1;
+            if describe && !kind_only && !path_only {
+                err(sh, io, format!("{name}: {n}: not found")).await;
+            }
+            continue;
+        };
+        if kind_only {
+            out.push_str(&format!("{kind}\n"));
+        } else if path_only || name == "which" {
+            if kind == "file" {
+                out.push_str(&format!("/usr/bin/{n}\n"));
+            } else if name == "which" {
                 status = 1;
             }
-            ("which", Some("file")) => out.push_str(&format!("/usr/bin/{n}\n")),
-            ("which", _) => status = 1,
-            (_, Some("file")) => out.push_str(&format!("/usr/bin/{n}\n")),
-            (_, Some(_)) => out.push_str(&format!("{n}\n")),
-            (_, None) => status = 1,
+        } else if short {
+            out.push_str(&if kind == "file" { format!("/usr/bin/{n}\n") } else { format!("{n}\n") });
+        } else {
+            out.push_str(&match kind {
+                "keyword" => format!("{n} is a shell keyword\n"),
+                "function" => format!("{n} is a function\n"),
+                "builtin" => format!("{n} is a shell builtin\n"),
+                _ => format!("{n} is /usr/bin/{n}\n"),
+            });
         }
     }
     let _ = io.stdout.write_str(&out).await;
