@@ -11,7 +11,7 @@ use crate::vfs::{path, ErrorKind, FsError};
 
 const BUILTINS: &[&str] = &[
     "cd", "export", "unset", "set", "shift", "local", "return", "break", "continue", "exit", "eval", "read", "type", "declare",
-    "typeset", "readonly", ":", "let", "command", "which", "source", ".", "shopt", "wait",
+    "typeset", "readonly", ":", "let", "command", "which", "source", ".", "shopt", "wait", "exec",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -19,7 +19,7 @@ pub fn is_builtin(name: &str) -> bool {
 }
 
 async fn err(sh: &Shell, io: &Io, msg: String) {
-    let _ = io.stderr.write_str(&format!("bash: line {}: {}\n", sh.line, msg)).await;
+    let _ = io.stderr.write_str(&format!("{}: {}\n", sh.err_at(), msg)).await;
 }
 
 /// Record the current value of `name` so the enclosing function restores it on return.
@@ -159,6 +159,16 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
         }
         "read" => Ok(read(sh, args, io).await),
         "wait" => Ok(0),
+        "exec" => {
+            if args.is_empty() {
+                // `exec 3>file`: the descriptors stay open for the rest of the script.
+                sh.keep_fds = true;
+                return Ok(0);
+            }
+            // `exec cmd`: run it, then the shell ends with its status.
+            let s = Box::pin(sh.dispatch(args, &[], Vec::new(), io)).await?;
+            Err(Ctl::Exit(s))
+        }
         "shopt" => Ok(shopt(sh, args, io).await),
         "type" | "which" | "command" => Ok(type_like(sh, name, args, io).await),
         "source" | "." => {
@@ -688,21 +698,17 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
     let text = if raw { text } else { unescape_read(&text) };
     let ifs = sh.get_var("IFS").unwrap_or_else(|| " \t\n".into());
     if let Some(arr) = array {
-        let items: Vec<String> = text.split(|c: char| ifs.contains(c)).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let items = ifs_split(&text, &ifs, usize::MAX);
         sh.vars.insert(arr, Var::new(Value::list(items)));
     } else {
         if names.is_empty() {
-            names.push("REPLY".into());
-        }
-        let trimmed = if names.len() == 1 && names[0] == "REPLY" { text.clone() } else { text.trim_matches(|c: char| ifs.contains(c) && c.is_whitespace()).to_string() };
-        let mut rest = trimmed.as_str();
-        for (k, n) in names.iter().enumerate() {
-            if k + 1 == names.len() {
-                sh.set_var(n, rest.to_string());
-            } else {
-                let end = rest.find(|c: char| ifs.contains(c)).unwrap_or(rest.len());
-                sh.set_var(n, rest[..end].to_string());
-                rest = rest[end..].trim_start_matches(|c: char| ifs.contains(c));
+            // REPLY keeps the line as read, blanks and all.
+            sh.set_var("REPLY", text);
+        } else {
+            let mut fields = ifs_split(&text, &ifs, names.len());
+            fields.resize(names.len(), String::new());
+            for (n, v) in names.iter().zip(fields) {
+                sh.set_var(n, v);
             }
         }
     }
@@ -711,6 +717,43 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
     } else {
         1
     }
+}
+
+/// Split `text` on IFS as `read` does: runs of IFS blanks separate fields, and each other
+/// IFS character separates one (empty fields between them are kept). At most `max` fields:
+/// the last one gets the rest of the line, without trailing IFS blanks.
+fn ifs_split(text: &str, ifs: &str, max: usize) -> Vec<String> {
+    let is_ws = |c: char| ifs.contains(c) && c.is_whitespace();
+    let is_other = |c: char| ifs.contains(c) && !c.is_whitespace();
+    let s = text.trim_matches(is_ws);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    if ifs.is_empty() {
+        return if s.is_empty() { out } else { vec![s.to_string()] };
+    }
+    let mut i = 0;
+    while i < chars.len() {
+        if out.len() + 1 == max {
+            out.push(chars[i..].iter().collect::<String>().trim_end_matches(is_ws).to_string());
+            return out;
+        }
+        let start = i;
+        while i < chars.len() && !is_ws(chars[i]) && !is_other(chars[i]) {
+            i += 1;
+        }
+        out.push(chars[start..i].iter().collect());
+        // One separator: blanks, at most one other IFS character, blanks.
+        while i < chars.len() && is_ws(chars[i]) {
+            i += 1;
+        }
+        if i < chars.len() && is_other(chars[i]) {
+            i += 1;
+            while i < chars.len() && is_ws(chars[i]) {
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn unescape_read(s: &str) -> String {
@@ -780,6 +823,7 @@ async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 
         "time", "{", "}", "!", "[[", "]]", "coproc",
     ];
     let mut status = 0;
+    let mut found_any = false;
     let mut out = String::new();
     for n in names {
         let kind = if name != "which" && KEYWORDS.contains(&n.as_str()) {
@@ -800,6 +844,7 @@ async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 
             }
             continue;
         };
+        found_any = true;
         if kind_only {
             out.push_str(&format!("{kind}\n"));
         } else if path_only || name == "which" {
@@ -820,5 +865,10 @@ async fn type_like(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 
         }
     }
     let _ = io.stdout.write_str(&out).await;
-    status
+    // `command -v a b` succeeds when any name is found.
+    if short && found_any {
+        0
+    } else {
+        status
+    }
 }

@@ -151,6 +151,10 @@ pub struct Shell {
     pub(crate) pipestatus: Vec<i32>,
     /// File descriptors 3 and up opened by redirections of the enclosing commands.
     pub(crate) fds: HashMap<u32, Output>,
+    /// `exec 3>file`: keep the descriptors the current command opens.
+    pub(crate) keep_fds: bool,
+    /// Nesting of command substitutions: `set -x` lines start with one `+` per level.
+    pub(crate) subst_level: usize,
 }
 
 impl Shell {
@@ -179,8 +183,10 @@ impl Shell {
             loop_depth: 0,
             func_names: Vec::new(),
             pending_exports: Default::default(),
-            pipestatus: Vec::new(),
+            pipestatus: vec![0],
             fds: HashMap::new(),
+            keep_fds: false,
+            subst_level: 0,
         };
         for (k, v) in env {
             sh.vars.insert(k.clone(), Var { exported: true, ..Var::new(Value::Str(v.clone())) });
@@ -397,6 +403,13 @@ impl Shell {
         env
     }
 
+    /// Where an error happened, as bash prefixes its messages: `bash: line N`, or inside a
+    /// function `environment: line N` (bash 5.2 names a `-c` function's source so).
+    pub(crate) fn err_at(&self) -> String {
+        let source = if self.function_depth > 0 { "environment" } else { "bash" };
+        format!("{source}: line {}", self.line)
+    }
+
     // ------------------------------------------------------------ running scripts
 
     /// Run a whole script as `bash -c` does: each complete command is parsed and then run,
@@ -416,7 +429,7 @@ impl Shell {
                         return s;
                     }
                     Err(Ctl::Return(s)) => {
-                        let _ = io.stderr.write_str(&format!("bash: line {}: return: can only `return' from a function or sourced script\n", self.line)).await;
+                        let _ = io.stderr.write_str(&format!("{}: return: can only `return' from a function or sourced script\n", self.err_at())).await;
                         self.last_status = s;
                     }
                     Err(Ctl::Break(_)) | Err(Ctl::Continue(_)) => {}
@@ -555,7 +568,9 @@ impl Shell {
             // Descriptors 3+ a command's redirections open last only for that command.
             let saved = self.fds.clone();
             let r = self.run_command_inner(cmd, io).await;
-            self.fds = saved;
+            if !std::mem::take(&mut self.keep_fds) {
+                self.fds = saved;
+            }
             r
         })
     }
@@ -652,7 +667,11 @@ impl Shell {
                     None => self.positional.clone(),
                 };
                 let mut status = 0;
+                let shown: Vec<String> = if self.xtrace { values.iter().map(|v| xtrace_quote(v)).collect() } else { Vec::new() };
                 for v in values {
+                    if self.xtrace {
+                        self.trace(&format!("for {var} in {}", shown.join(" ")), io).await;
+                    }
                     self.set_var(var, v);
                     match loop_step(self.run_list(body, io).await)? {
                         LoopStep::Next(s) => status = s,
@@ -757,7 +776,7 @@ impl Shell {
     /// Print an expansion error as bash does and give the status it leaves.
     pub(crate) async fn expansion_failed(&mut self, e: ExpandError, io: &Io) -> R {
         if !e.message.is_empty() {
-            let _ = io.stderr.write_str(&format!("bash: line {}: {}\n", self.line, e.message)).await;
+            let _ = io.stderr.write_str(&format!("{}: {}\n", self.err_at(), e.message)).await;
         }
         self.last_status = 1;
         if let Some(status) = e.fatal {
@@ -863,7 +882,7 @@ impl Shell {
             for (a, v) in assigns.iter().zip(values) {
                 self.xtrace_assign(a, &v, io).await;
                 if let Err(msg) = self.assign(a, v) {
-                    let _ = io.stderr.write_str(&format!("bash: line {}: {msg}\n", self.line)).await;
+                    let _ = io.stderr.write_str(&format!("{}: {msg}\n", self.err_at())).await;
                     self.last_status = 1;
                     return Err(Ctl::Exit(1));
                 }
@@ -880,7 +899,7 @@ impl Shell {
         }
         if self.xtrace {
             let line: Vec<String> = argv.iter().map(|a| xtrace_quote(a)).collect();
-            let _ = io.stderr.write_str(&format!("+ {}\n", line.join(" "))).await;
+            self.trace(&line.join(" "), io).await;
         }
         let (cio, pending) = match self.apply_redirects(redirects, io).await {
             Ok(x) => x,
@@ -912,7 +931,12 @@ impl Shell {
             }
             (Value::Assoc(_), _) => format!("{}=(...)", a.name),
         };
-        let _ = io.stderr.write_str(&format!("+ {text}\n")).await;
+        self.trace(&text, io).await;
+    }
+
+    /// Print a `set -x` line: `+` per substitution level, then the text.
+    pub(crate) async fn trace(&self, text: &str, io: &Io) {
+        let _ = io.stderr.write_str(&format!("{} {text}\n", "+".repeat(self.subst_level + 1))).await;
     }
 
     async fn assignment_value(&mut self, a: &Assign, io: &Io) -> Result<AssignVal, ExpandError> {
@@ -979,7 +1003,7 @@ impl Shell {
         Ok(())
     }
 
-    async fn dispatch(&mut self, argv: &[String], assigns: &[Assign], values: Vec<AssignVal>, io: &Io) -> R {
+    pub(crate) async fn dispatch(&mut self, argv: &[String], assigns: &[Assign], values: Vec<AssignVal>, io: &Io) -> R {
         let name = argv[0].as_str();
         if let Some(body) = self.functions.get(name).cloned() {
             return self.call_function(name, body, argv, assigns, values, io).await;
@@ -989,7 +1013,7 @@ impl Shell {
             let saved: Vec<(String, Option<Var>)> = assigns.iter().map(|a| (a.name.clone(), self.vars.get(&a.name).cloned())).collect();
             for (a, v) in assigns.iter().zip(values) {
                 if let Err(msg) = self.assign(a, v) {
-                    let _ = io.stderr.write_str(&format!("bash: line {}: {msg}\n", self.line)).await;
+                    let _ = io.stderr.write_str(&format!("{}: {msg}\n", self.err_at())).await;
                     return Ok(1);
                 }
             }
@@ -1008,6 +1032,9 @@ impl Shell {
             }
             return r;
         }
+        if name == "printf" && argv.get(1).is_some_and(|a| a == "-v") && argv.len() >= 3 && !self.functions.contains_key("printf") {
+            return self.printf_to_var(argv, io).await;
+        }
         let Some(command) = self.registry.get(name) else {
             if name.contains('/') {
                 // A path is run, not looked up: nothing on a mount is executable.
@@ -1016,10 +1043,10 @@ impl Shell {
                     Ok(_) => ("Permission denied", 126),
                     Err(_) => ("No such file or directory", 127),
                 };
-                let _ = io.stderr.write_str(&format!("bash: line {}: {}: {}\n", self.line, name, msg)).await;
+                let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), name, msg)).await;
                 return Ok(status);
             }
-            let _ = io.stderr.write_str(&format!("bash: line {}: {}: command not found\n", self.line, name)).await;
+            let _ = io.stderr.write_str(&format!("{}: {}: command not found\n", self.err_at(), name)).await;
             return Ok(127);
         };
         let mut env = self.exported_env();
@@ -1090,6 +1117,40 @@ impl Shell {
         Ok(status)
     }
 
+    /// `printf -v name fmt args...`: run printf with its output captured into the variable.
+    async fn printf_to_var(&mut self, argv: &[String], io: &Io) -> R {
+        let target = argv[2].clone();
+        let (var, key) = match target.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            Some((v, k)) => (v.to_string(), Some(k.to_string())),
+            None => (target.clone(), None),
+        };
+        if !super::parser::is_valid_name(&var) {
+            let _ = io.stderr.write_str(&format!("{}: printf: `{target}': not a valid identifier\n", self.err_at())).await;
+            return Ok(2);
+        }
+        let Some(command) = self.registry.get("printf") else { return Ok(127) };
+        let cap = Capture::new(self.limits.max_substitution_bytes);
+        let ctx = Ctx {
+            name: "printf".into(),
+            args: argv[3..].to_vec(),
+            stdin: io.stdin.clone(),
+            stdout: Output::Capture(cap.clone()),
+            stderr: io.stderr.clone(),
+            vfs: self.vfs.clone(),
+            cwd: self.cwd.clone(),
+            env: Arc::new(self.exported_env()),
+            registry: self.registry.clone(),
+        };
+        let status = command.run(ctx).await;
+        let value = String::from_utf8_lossy(&cap.take()).into_owned();
+        let a = Assign { name: var, index: None, value: AssignValue::Scalar(Word::default()), append: false };
+        if let Err(msg) = self.assign(&a, (Value::Str(value), key)) {
+            let _ = io.stderr.write_str(&format!("{}: {msg}\n", self.err_at())).await;
+            return Ok(1);
+        }
+        Ok(status)
+    }
+
     /// The safeguard for a command: by the mount of its first path operand, else of the cwd.
     fn safeguard_for(&self, name: &str, args: &[String]) -> Option<(String, Safeguard)> {
         if self.safeguards.is_empty() {
@@ -1108,7 +1169,7 @@ impl Shell {
         if self.function_depth >= self.limits.max_function_depth {
             let _ = io
                 .stderr
-                .write_str(&format!("bash: line {}: {}: maximum function nesting level exceeded ({})\n", self.line, name, self.limits.max_function_depth))
+                .write_str(&format!("{}: {}: maximum function nesting level exceeded ({})\n", self.err_at(), name, self.limits.max_function_depth))
                 .await;
             return Ok(1);
         }
@@ -1198,7 +1259,7 @@ impl Shell {
                                 t => match t.parse::<u32>().ok().and_then(|n| self.fds.get(&n)) {
                                     Some(o) => Some(o.clone()),
                                     None => {
-                                        let _ = io.stderr.write_str(&format!("bash: line {}: {}: Bad file descriptor\n", self.line, target)).await;
+                                        let _ = io.stderr.write_str(&format!("{}: {}: Bad file descriptor\n", self.err_at(), target)).await;
                                         return Err(1);
                                     }
                                 },
@@ -1218,7 +1279,7 @@ impl Shell {
                             let input = match self.open_input(&target).await {
                                 Ok(i) => i,
                                 Err(e) => {
-                                    let _ = io.stderr.write_str(&format!("bash: line {}: {}: {}\n", self.line, target, e)).await;
+                                    let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), target, e)).await;
                                     return Err(1);
                                 }
                             };
@@ -1232,7 +1293,7 @@ impl Shell {
                             let out = match self.open_output(&target, append, noclobber, &mut pending).await {
                                 Ok(o) => o,
                                 Err(e) => {
-                                    let _ = io.stderr.write_str(&format!("bash: line {}: {}: {}\n", self.line, target, e)).await;
+                                    let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), target, e)).await;
                                     return Err(1);
                                 }
                             };
@@ -1328,14 +1389,14 @@ impl Shell {
                     }
                     Err(e) if e.is_not_found() => {}
                     Err(e) => {
-                        let _ = io.stderr.write_str(&format!("bash: line {}: {}: {}\n", self.line, p.display, e)).await;
+                        let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), p.display, e)).await;
                         ok = false;
                         continue;
                     }
                 }
             }
             if let Err(e) = self.vfs.write(&p.abs, Bytes::from(data)).await {
-                let _ = io.stderr.write_str(&format!("bash: line {}: {}: {}\n", self.line, p.display, e)).await;
+                let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), p.display, e)).await;
                 ok = false;
             }
         }

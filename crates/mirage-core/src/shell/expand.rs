@@ -300,6 +300,7 @@ impl Shell {
             stderr: io.stderr.clone(),
         };
         let mut sub = self.subshell();
+        sub.subst_level += 1;
         let status = match sub.run_list(list, &sub_io).await {
             Ok(s) => s,
             Err(Ctl::Exit(s)) | Err(Ctl::Return(s)) => s,
@@ -322,6 +323,7 @@ impl Shell {
             stderr: io.stderr.clone(),
         };
         let mut sub = self.subshell();
+        sub.subst_level += 1;
         let _ = sub.run_list(list, &sub_io).await;
         let path = self.vfs.add_temp(bytes::Bytes::from(cap.take()));
         self.temp_paths.push(path.clone());
