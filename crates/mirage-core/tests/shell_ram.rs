@@ -218,3 +218,22 @@ async fn shell_language_fixes() {
     assert_eq!(run1("[[ a").await.1, "bash: -c: line 1: unexpected token `newline', conditional binary operator expected\n");
     assert_eq!(run1("x=(").await.2, 1);
 }
+
+#[tokio::test]
+async fn shell_language_fixes_more() {
+    async fn run1(cmd: &str) -> (String, String, i32) {
+        run(&workspace().await, cmd).await
+    }
+    assert_eq!(run1("printf -v v '%03d' 7; printf -v 'a[2]' %s x; echo $v ${a[2]}").await.0, "007 x\n");
+    assert_eq!(run1("x=5; a=(1 \"2 3\"); declare -p x a").await.0, "declare -- x=\"5\"\ndeclare -a a=([0]=\"1\" [1]=\"2 3\")\n");
+    assert_eq!(run1("declare -p nosuch; echo $?").await, ("1\n".into(), "bash: line 1: declare: nosuch: not found\n".into(), 0));
+    assert_eq!(run1("a=(3 1 2); i=2; echo $(( a[0] + a[i] )); (( a[1] += 5 )); echo ${a[1]}").await.0, "5\n6\n");
+    assert_eq!(run1("test 1 -eq; echo $?").await, ("2\n".into(), "bash: line 1: test: 1: unary operator expected\n".into(), 0));
+    assert_eq!(run1("IFS=: read -r -a p <<< 'a::b'; echo ${#p[@]}; read -r x y <<< ' 1  2  3 '; echo \"$x|$y\"").await.0, "3\n1|2  3\n");
+    assert_eq!(run1("command -v echo cat nosuch; echo $?").await.0, "echo\n/usr/bin/cat\n0\n");
+    assert_eq!(run1("f() { nosuch; }; f").await.1, "environment: line 1: nosuch: command not found\n");
+    assert_eq!(run1("set -x; for i in 1; do echo $(echo $i); done").await.1, "+ for i in 1\n++ echo 1\n+ echo 1\n");
+    assert_eq!(run1("echo ${PIPESTATUS[0]}; exec 3>&1; echo via3 >&3").await.0, "0\nvia3\n");
+    // The whole glob result is sorted (`a-b/x` sorts before `a/x`).
+    assert_eq!(run1("mkdir -p /tmp/a /tmp/a-b; touch /tmp/a/x /tmp/a-b/x; cd /tmp; echo */x").await.0, "a-b/x a/x\n");
+}

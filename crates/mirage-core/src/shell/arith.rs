@@ -329,6 +329,25 @@ impl<E: ArithEnv> P<'_, E> {
             while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == '_') {
                 self.i += 1;
             }
+            // `a[expr]`: an array element; the environment resolves the subscript.
+            if self.s.get(self.i) == Some(&'[') {
+                let mut depth = 0;
+                let mut j = self.i;
+                while j < self.s.len() {
+                    match self.s[j] {
+                        '[' => depth += 1,
+                        ']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i = j + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
             Some(self.s[start..self.i].iter().collect())
         } else {
             None

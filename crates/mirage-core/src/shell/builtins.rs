@@ -289,27 +289,32 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
         err(sh, io, "local: can only be used in a function".into()).await;
         return 1;
     }
+    if print && !names.is_empty() {
+        // `declare -p x y`: each variable as a declare command.
+        let mut status = 0;
+        let mut out = String::new();
+        for n in &names {
+            match sh.vars.get(n) {
+                Some(v) => out.push_str(&declare_line(n, v)),
+                None => {
+                    err(sh, io, format!("{name}: {n}: not found")).await;
+                    status = 1;
+                }
+            }
+        }
+        let _ = io.stdout.write_str(&out).await;
+        return status;
+    }
     if names.is_empty() && (print || name == "export" || name == "declare" || name == "readonly") {
         let mut keys: Vec<&String> = sh.vars.keys().collect();
         keys.sort();
         let mut out = String::new();
         for k in keys {
             let v = &sh.vars[k];
-            if (name == "export" || export) && !v.exported {
+            if (name == "export" || export) && !v.exported || (name == "readonly" || readonly) && !v.readonly {
                 continue;
             }
-            let flag = if v.exported { "-x" } else { "--" };
-            match &v.value {
-                Value::Str(s) => out.push_str(&format!("declare {flag} {k}=\"{}\"\n", s.replace('\\', "\\\\").replace('"', "\\\""))),
-                Value::Array(items) => {
-                    let body: Vec<String> = items.iter().map(|(i, s)| format!("[{i}]=\"{s}\"")).collect();
-                    out.push_str(&format!("declare -a {k}=({})\n", body.join(" ")));
-                }
-                Value::Assoc(items) => {
-                    let body: Vec<String> = items.iter().map(|(i, s)| format!("[{i}]=\"{s}\" ")).collect();
-                    out.push_str(&format!("declare -A {k}=({})\n", body.join("")));
-                }
-            }
+            out.push_str(&declare_line(k, v));
         }
         let _ = io.stdout.write_str(&out).await;
         return 0;
@@ -446,6 +451,38 @@ async fn declare(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
         }
     }
     status
+}
+
+/// A variable as `declare -p` prints it: `declare -a a=([0]="x")`.
+fn declare_line(name: &str, v: &Var) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$").replace('`', "\\`"));
+    let mut flags = String::new();
+    match &v.value {
+        Value::Array(_) => flags.push('a'),
+        Value::Assoc(_) => flags.push('A'),
+        Value::Str(_) => {}
+    }
+    if v.integer {
+        flags.push('i');
+    }
+    if v.readonly {
+        flags.push('r');
+    }
+    if v.exported {
+        flags.push('x');
+    }
+    let flags = if flags.is_empty() { "--".to_string() } else { format!("-{flags}") };
+    match &v.value {
+        Value::Str(s) => format!("declare {flags} {name}={}\n", q(s)),
+        Value::Array(items) => {
+            let body: Vec<String> = items.iter().map(|(i, s)| format!("[{i}]={}", q(s))).collect();
+            format!("declare {flags} {name}=({})\n", body.join(" "))
+        }
+        Value::Assoc(items) => {
+            let body: String = items.iter().map(|(k, s)| format!("[{k}]={} ", q(s))).collect();
+            format!("declare {flags} {name}=({body})\n")
+        }
+    }
 }
 
 /// Split the inside of a compound assignment `( ... )` into words, removing quotes.

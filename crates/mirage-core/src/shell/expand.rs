@@ -117,10 +117,27 @@ struct VarEnv<'a>(&'a mut Shell);
 
 impl ArithEnv for VarEnv<'_> {
     fn get(&self, name: &str) -> String {
-        self.0.get_var(name).unwrap_or_default()
+        match name.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            // `a[i]`: the subscript is an arithmetic expression (a key for `declare -A`).
+            Some((var, key)) => {
+                if self.0.is_assoc(var) {
+                    return self.0.clone().get_element(var, key).unwrap_or_default();
+                }
+                let mut copy = self.0.clone();
+                let idx = copy.arith(key).unwrap_or(0).to_string();
+                copy.get_element(var, &idx).unwrap_or_default()
+            }
+            None => self.0.get_var(name).unwrap_or_default(),
+        }
     }
     fn set(&mut self, name: &str, value: i64) {
-        self.0.set_var(name, value.to_string());
+        match name.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            Some((var, key)) => {
+                let key = if self.0.is_assoc(var) { key.to_string() } else { self.0.arith(key).unwrap_or(0).to_string() };
+                self.0.set_element(var, &key, value.to_string());
+            }
+            None => self.0.set_var(name, value.to_string()),
+        }
     }
 }
 
@@ -656,7 +673,10 @@ impl Shell {
             // No active wildcard after all (`[` without `]`): the word stays as typed.
             return Vec::new();
         }
-        cands.into_iter().map(|(disp, _)| if trailing_slash { format!("{disp}/") } else { disp }).collect()
+        // bash sorts the whole result (`a-b/x` before `a/x`), not level by level.
+        let mut out: Vec<String> = cands.into_iter().map(|(disp, _)| if trailing_slash { format!("{disp}/") } else { disp }).collect();
+        out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        out
     }
 
     /// One directory's entries (name, is a directory), listed once per glob.
