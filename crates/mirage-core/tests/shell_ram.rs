@@ -237,3 +237,22 @@ async fn shell_language_fixes_more() {
     // The whole glob result is sorted (`a-b/x` sorts before `a/x`).
     assert_eq!(run1("mkdir -p /tmp/a /tmp/a-b; touch /tmp/a/x /tmp/a-b/x; cd /tmp; echo */x").await.0, "a-b/x a/x\n");
 }
+
+#[tokio::test]
+async fn shell_builtins_for_scripts() {
+    async fn run1(cmd: &str) -> (String, String, i32) {
+        run(&workspace().await, cmd).await
+    }
+    assert_eq!(run1("mapfile -t a < /data/logs/a.log; echo ${#a[@]} \"${a[1]}\"").await.0, "3 ERROR disk\n");
+    assert_eq!(run1("readarray -t -s 1 -n 1 a <<< $'1\\n2\\n3'; echo ${a[@]}").await.0, "2\n");
+    assert_eq!(run1("trap 'echo bye' EXIT; echo hi; exit 3").await, ("hi\nbye\n".into(), "".into(), 3));
+    assert_eq!(run1("trap 'echo err' ERR; false; echo end").await.0, "err\nend\n");
+    assert_eq!(
+        run1("set -- -a -b val rest; while getopts 'ab:' o; do echo \"$o=${OPTARG-}\"; done; shift $((OPTIND-1)); echo \"$@\"").await.0,
+        "a=\nb=val\nrest\n"
+    );
+    assert_eq!(run1("getopts a o -x; echo \"$o\"").await, ("?\n".into(), "bash: illegal option -- x\n".into(), 0));
+    assert_eq!(run1("pushd /data/logs >/dev/null; pwd; popd >/dev/null; pwd").await.0, "/data/logs\n/\n");
+    assert_eq!(run1("y1=1; y2=2; echo ${!y*}; s=abc; echo \"${s:5}|${s: -5}|${s: -2}\"").await.0, "y1 y2\n||bc\n");
+    assert_eq!(run1("echo ${BASH_VERSION%%.*}").await.0, "5\n");
+}

@@ -201,6 +201,8 @@ pub enum ParamOp {
     Substring(Word, Option<Word>),
     /// `${x^}` `${x^^}` `${x,}` `${x,,}`
     Case { upper: bool, all: bool },
+    /// `${!prefix*}` / `${!prefix@}`: the names of the variables starting with the prefix.
+    Names,
 }
 
 impl Word {

@@ -11,7 +11,8 @@ use crate::vfs::{path, ErrorKind, FsError};
 
 const BUILTINS: &[&str] = &[
     "cd", "export", "unset", "set", "shift", "local", "return", "break", "continue", "exit", "eval", "read", "type", "declare",
-    "typeset", "readonly", ":", "let", "command", "which", "source", ".", "shopt", "wait", "exec",
+    "typeset", "readonly", ":", "let", "command", "which", "source", ".", "shopt", "wait", "exec", "trap", "getopts", "mapfile", "readarray", "pushd", "popd", "dirs",
+    "alias", "unalias",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -159,6 +160,46 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
         }
         "read" => Ok(read(sh, args, io).await),
         "wait" => Ok(0),
+        "trap" => Ok(trap(sh, args, io).await),
+        "getopts" => Ok(getopts(sh, args, io).await),
+        "mapfile" | "readarray" => Ok(mapfile(sh, name, args, io).await),
+        "pushd" | "popd" | "dirs" => Ok(dirstack(sh, name, args, io).await),
+        "alias" => {
+            let mut status = 0;
+            let mut out = String::new();
+            if args.is_empty() {
+                for (n, v) in &sh.aliases {
+                    out.push_str(&format!("alias {n}='{v}'\n"));
+                }
+            }
+            for a in args {
+                match a.split_once('=') {
+                    Some((n, v)) => {
+                        sh.aliases.retain(|(k, _)| k != n);
+                        sh.aliases.push((n.to_string(), v.to_string()));
+                    }
+                    None => match sh.aliases.iter().find(|(k, _)| k == a) {
+                        Some((n, v)) => out.push_str(&format!("alias {n}='{v}'\n")),
+                        None => {
+                            err(sh, io, format!("alias: {a}: not found")).await;
+                            status = 1;
+                        }
+                    },
+                }
+            }
+            let _ = io.stdout.write_str(&out).await;
+            Ok(status)
+        }
+        "unalias" => {
+            for a in args {
+                if a == "-a" {
+                    sh.aliases.clear();
+                } else {
+                    sh.aliases.retain(|(k, _)| k != a);
+                }
+            }
+            Ok(0)
+        }
         "exec" => {
             if args.is_empty() {
                 // `exec 3>file`: the descriptors stay open for the rest of the script.
@@ -206,6 +247,260 @@ pub async fn run(sh: &mut Shell, argv: &[String], io: &Io) -> R {
         }
         _ => Ok(127),
     }
+}
+
+/// `trap [action] signal...`, `trap - signal`, `trap -p`.
+async fn trap(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
+    let norm = |s: &str| -> String {
+        let s = s.to_ascii_uppercase();
+        let s = s.strip_prefix("SIG").unwrap_or(&s).to_string();
+        if s == "0" {
+            "EXIT".into()
+        } else {
+            s
+        }
+    };
+    const KNOWN: &[&str] = &["EXIT", "ERR", "RETURN", "DEBUG", "INT", "TERM", "HUP", "QUIT", "PIPE", "USR1", "USR2", "ALRM", "CHLD", "1", "2", "3", "13", "15"];
+    match args.first().map(String::as_str) {
+        None | Some("-p") => {
+            let mut keys: Vec<&String> = sh.traps.keys().collect();
+            keys.sort();
+            let shown = |k: &str| if matches!(k, "EXIT" | "ERR" | "RETURN" | "DEBUG") { k.to_string() } else { format!("SIG{k}") };
+            let out: String = keys.iter().map(|k| format!("trap -- '{}' {}\n", sh.traps[*k].replace('\'', "'\\''"), shown(k))).collect();
+            let _ = io.stdout.write_str(&out).await;
+            0
+        }
+        Some(_) if args.len() == 1 => {
+            // `trap SIG` resets it.
+            sh.traps.remove(&norm(&args[0]));
+            0
+        }
+        Some(action) => {
+            let mut status = 0;
+            for sig in &args[1..] {
+                let n = norm(sig);
+                if !KNOWN.contains(&n.as_str()) {
+                    err(sh, io, format!("trap: {sig}: invalid signal specification")).await;
+                    status = 1;
+                    continue;
+                }
+                if action == "-" {
+                    sh.traps.remove(&n);
+                } else {
+                    sh.traps.insert(n, action.to_string());
+                }
+            }
+            status
+        }
+    }
+}
+
+/// `getopts optstring name [arg...]`
+async fn getopts(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
+    let (Some(spec), Some(var)) = (args.first(), args.get(1)) else {
+        err(sh, io, "getopts: usage: getopts optstring name [arg ...]".into()).await;
+        return 2;
+    };
+    let silent = spec.starts_with(':');
+    let argv: Vec<String> = if args.len() > 2 { args[2..].to_vec() } else { sh.positional.clone() };
+    let mut optind: usize = sh.get_var("OPTIND").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    if optind == 1 && sh.getopts_pos > 0 && sh.get_var("OPTIND").is_none() {
+        sh.getopts_pos = 0;
+    }
+    let done = |sh: &mut Shell, optind: usize| {
+        sh.set_var(var, "?".into());
+        sh.set_var("OPTIND", optind.to_string());
+        sh.getopts_pos = 0;
+        1
+    };
+    let Some(arg) = argv.get(optind - 1).cloned() else { return done(sh, optind) };
+    if sh.getopts_pos == 0 {
+        if arg == "--" {
+            return done(sh, optind + 1);
+        }
+        if !arg.starts_with('-') || arg == "-" {
+            return done(sh, optind);
+        }
+        sh.getopts_pos = 1;
+    }
+    let chars: Vec<char> = arg.chars().collect();
+    let c = chars.get(sh.getopts_pos).copied().unwrap_or('?');
+    sh.getopts_pos += 1;
+    let at_end = sh.getopts_pos >= chars.len();
+    let takes_arg = spec.find(c).filter(|_| c != ':').map(|i| spec[i + c.len_utf8()..].starts_with(':'));
+    let mut status_name = c.to_string();
+    match takes_arg {
+        None => {
+            if silent {
+                sh.set_var("OPTARG", c.to_string());
+            } else {
+                let _ = io.stderr.write_str(&format!("bash: illegal option -- {c}\n")).await;
+                sh.vars.remove("OPTARG");
+            }
+            status_name = "?".into();
+            if at_end {
+                optind += 1;
+                sh.getopts_pos = 0;
+            }
+        }
+        Some(false) => {
+            sh.vars.remove("OPTARG");
+            if at_end {
+                optind += 1;
+                sh.getopts_pos = 0;
+            }
+        }
+        Some(true) => {
+            if !at_end {
+                sh.set_var("OPTARG", chars[sh.getopts_pos..].iter().collect());
+                optind += 1;
+            } else if let Some(next) = argv.get(optind) {
+                sh.set_var("OPTARG", next.clone());
+                optind += 2;
+            } else {
+                if silent {
+                    sh.set_var("OPTARG", c.to_string());
+                    status_name = ":".into();
+                } else {
+                    let _ = io.stderr.write_str(&format!("bash: option requires an argument -- {c}\n")).await;
+                    sh.vars.remove("OPTARG");
+                    status_name = "?".into();
+                }
+                optind += 1;
+            }
+            sh.getopts_pos = 0;
+        }
+    }
+    sh.set_var(var, status_name);
+    sh.set_var("OPTIND", optind.to_string());
+    0
+}
+
+/// `mapfile [-t] [-d delim] [-n count] [-s skip] [array]` (also `readarray`).
+async fn mapfile(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
+    let mut trim = false;
+    let mut delim = b'\n';
+    let mut count = usize::MAX;
+    let mut skip = 0usize;
+    let mut var = "MAPFILE".to_string();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "-t" => trim = true,
+            "-d" | "-n" | "-s" | "-u" | "-C" | "-c" | "-O" => {
+                i += 1;
+                let v = args.get(i).cloned().unwrap_or_default();
+                match a {
+                    "-d" => delim = v.bytes().next().unwrap_or(0),
+                    "-n" => count = v.parse().ok().filter(|n| *n > 0).unwrap_or(usize::MAX),
+                    "-s" => skip = v.parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+            _ if a.starts_with('-') && a.len() > 1 => {
+                err(sh, io, format!("{name}: {a}: invalid option")).await;
+                return 2;
+            }
+            _ => var = a.to_string(),
+        }
+        i += 1;
+    }
+    let mut stdin = io.stdin.lock().await;
+    let mut items = Vec::new();
+    let mut cur = Vec::new();
+    let mut seen = 0usize;
+    'outer: while items.len() < count {
+        let chunk = match stdin.chunk().await {
+            Ok(Some(c)) => c,
+            _ => break,
+        };
+        for (k, &b) in chunk.iter().enumerate() {
+            cur.push(b);
+            if b == delim {
+                if trim {
+                    cur.pop();
+                }
+                seen += 1;
+                let line = String::from_utf8_lossy(&std::mem::take(&mut cur)).into_owned();
+                if seen > skip {
+                    items.push(line);
+                }
+                if items.len() >= count {
+                    stdin.unread(Bytes::copy_from_slice(&chunk[k + 1..]));
+                    break 'outer;
+                }
+            }
+        }
+    }
+    drop(stdin);
+    if !cur.is_empty() && items.len() < count {
+        seen += 1;
+        if seen > skip {
+            items.push(String::from_utf8_lossy(&cur).into_owned());
+        }
+    }
+    sh.vars.insert(var, Var::new(Value::list(items)));
+    0
+}
+
+/// `pushd dir`, `popd`, `dirs`: a stack of directories under the cwd.
+async fn dirstack(sh: &mut Shell, name: &str, args: &[String], io: &Io) -> i32 {
+    match name {
+        "pushd" => {
+            let Some(dir) = args.iter().find(|a| !a.starts_with('-')).cloned() else {
+                let Some(top) = sh.dirstack.first().cloned() else {
+                    err(sh, io, "pushd: no other directory".into()).await;
+                    return 1;
+                };
+                let here = sh.cwd.clone();
+                if cd(sh, &[top], io).await != 0 {
+                    return 1;
+                }
+                sh.dirstack[0] = here;
+                return print_dirs(sh, io).await;
+            };
+            let here = sh.cwd.clone();
+            if cd(sh, &[dir], io).await != 0 {
+                return 1;
+            }
+            sh.dirstack.insert(0, here);
+            print_dirs(sh, io).await
+        }
+        "popd" => {
+            if sh.dirstack.is_empty() {
+                err(sh, io, "popd: directory stack empty".into()).await;
+                return 1;
+            }
+            let top = sh.dirstack.remove(0);
+            if cd(sh, &[top], io).await != 0 {
+                return 1;
+            }
+            print_dirs(sh, io).await
+        }
+        _ => {
+            if args.iter().any(|a| a == "-c") {
+                sh.dirstack.clear();
+                return 0;
+            }
+            print_dirs(sh, io).await
+        }
+    }
+}
+
+async fn print_dirs(sh: &Shell, io: &Io) -> i32 {
+    let home = sh.get_var("HOME").unwrap_or_default();
+    let tilde = |d: &str| -> String {
+        if !home.is_empty() && home != "/" && (d == home || d.starts_with(&format!("{home}/"))) {
+            format!("~{}", &d[home.len()..])
+        } else {
+            d.to_string()
+        }
+    };
+    let mut all = vec![tilde(&sh.cwd)];
+    all.extend(sh.dirstack.iter().map(|d| tilde(d)));
+    let _ = io.stdout.write_str(&format!("{}\n", all.join(" "))).await;
+    0
 }
 
 async fn cd(sh: &mut Shell, args: &[String], io: &Io) -> i32 {

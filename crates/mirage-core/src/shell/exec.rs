@@ -155,6 +155,14 @@ pub struct Shell {
     pub(crate) keep_fds: bool,
     /// Nesting of command substitutions: `set -x` lines start with one `+` per level.
     pub(crate) subst_level: usize,
+    /// `trap 'cmd' EXIT|ERR|RETURN|...`: signal name -> command.
+    pub(crate) traps: HashMap<String, String>,
+    /// `pushd`/`popd` stack, below the cwd.
+    pub(crate) dirstack: Vec<String>,
+    /// `alias name=value` (not expanded: bash -c does not expand aliases).
+    pub(crate) aliases: Vec<(String, String)>,
+    /// Position inside the current `getopts` argument (bash's hidden `OPTIND` offset).
+    pub(crate) getopts_pos: usize,
 }
 
 impl Shell {
@@ -187,6 +195,10 @@ impl Shell {
             fds: HashMap::new(),
             keep_fds: false,
             subst_level: 0,
+            traps: HashMap::new(),
+            dirstack: Vec::new(),
+            aliases: Vec::new(),
+            getopts_pos: 0,
         };
         for (k, v) in env {
             sh.vars.insert(k.clone(), Var { exported: true, ..Var::new(Value::Str(v.clone())) });
@@ -229,6 +241,7 @@ impl Shell {
             }
             "PWD" => return Some(self.cwd.clone()),
             "LINENO" => return Some(self.line.to_string()),
+            "BASH_VERSION" => return Some("5.2.15(1)-release".into()),
             "FUNCNAME" => return self.func_names.first().cloned(),
             "PIPESTATUS" => return Some(self.pipestatus.first().copied().unwrap_or(0).to_string()),
             "RANDOM" => return Some((rand::random::<u16>() % 32768).to_string()),
@@ -415,6 +428,39 @@ impl Shell {
     /// Run a whole script as `bash -c` does: each complete command is parsed and then run,
     /// so a syntax error on a later line does not stop the earlier ones.
     pub async fn run_script(&mut self, src: &str, io: &Io) -> i32 {
+        let status = self.run_script_inner(src, io).await;
+        match self.traps.remove("EXIT") {
+            Some(action) if !action.is_empty() => {
+                // The EXIT trap runs as the shell ends; `exit` inside it sets the status.
+                self.last_status = status;
+                let mut parser = Parser::new(&action);
+                while let Ok(Some(list)) = parser.next_complete_command() {
+                    match self.run_list(&list, io).await {
+                        Ok(s) => self.last_status = s,
+                        Err(Ctl::Exit(s)) => return s,
+                        Err(_) => break,
+                    }
+                }
+                status
+            }
+            _ => status,
+        }
+    }
+
+    /// Run the text of a trap.
+    pub(crate) async fn run_trap(&mut self, name: &str, io: &Io) {
+        let Some(action) = self.traps.get(name).cloned().filter(|a| !a.is_empty()) else { return };
+        let saved = self.last_status;
+        let mut parser = Parser::new(&action);
+        while let Ok(Some(list)) = parser.next_complete_command() {
+            if self.run_list(&list, io).await.is_err() {
+                break;
+            }
+        }
+        self.last_status = saved;
+    }
+
+    async fn run_script_inner(&mut self, src: &str, io: &Io) -> i32 {
         let mut parser = Parser::new(src);
         loop {
             let next = parser.next_complete_command();
@@ -499,6 +545,9 @@ impl Shell {
         let status = r?;
         let status = if p.negated { (status == 0) as i32 } else { status };
         self.last_status = status;
+        if status != 0 && self.in_condition == 0 && !p.negated && self.traps.contains_key("ERR") {
+            Box::pin(self.run_trap("ERR", io)).await;
+        }
         if self.errexit && status != 0 && self.in_condition == 0 && !p.negated {
             return Err(Ctl::Exit(status));
         }
@@ -1184,6 +1233,9 @@ impl Shell {
         let saved_loops = std::mem::replace(&mut self.loop_depth, 0);
         let r = self.run_command(&body, io).await;
         self.loop_depth = saved_loops;
+        if self.traps.contains_key("RETURN") {
+            Box::pin(self.run_trap("RETURN", io)).await;
+        }
         self.func_names.remove(0);
         self.function_depth -= 1;
         if let Some(frame) = self.local_frames.pop() {

@@ -427,6 +427,11 @@ impl Shell {
                 Some(w) => Some(self.expand_string(w, io).await?),
                 None => None,
             };
+            if p.op == ParamOp::Names {
+                let mut names: Vec<&String> = self.vars.keys().filter(|k| k.starts_with(&p.name)).collect();
+                names.sort();
+                return Ok(names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+            }
             let value = self.param_value(p, index.as_deref());
             let is_array_all = matches!(index.as_deref(), Some("@") | Some("*"));
             if p.indirect && is_array_all {
@@ -532,7 +537,11 @@ impl Shell {
                     let off = self.arith(&off_text)?;
                     let chars: Vec<char> = v.chars().collect();
                     let n = chars.len() as i64;
-                    let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
+                    if off > n || off < 0 && n + off < 0 {
+                        // An offset outside the value gives nothing.
+                        return Ok(String::new());
+                    }
+                    let start = if off < 0 { n + off } else { off };
                     let end = match len {
                         Some(l) => {
                             let l_text = self.expand_string(l, io).await?;
@@ -547,6 +556,7 @@ impl Shell {
                     };
                     chars[start as usize..end.max(start) as usize].iter().collect()
                 }
+                ParamOp::Names => String::new(),
                 ParamOp::Case { upper, all } => {
                     let v = value.unwrap_or_default();
                     let conv = |c: char| if *upper { c.to_uppercase().collect::<String>() } else { c.to_lowercase().collect() };

@@ -827,6 +827,10 @@ impl Parser {
             None => return Err(self.err_unmatched('}', line)),
             _ => return Err(bad(self)),
         }
+        if indirect && matches!(self.cur(), Some('*') | Some('@')) && self.at(1) == Some('}') {
+            self.pos += 2;
+            return Ok(WordPart::Param(Box::new(ParamExpr { name, index: None, indirect: true, op: ParamOp::Names })));
+        }
         let mut index = None;
         if self.cur() == Some('[') {
             self.pos += 1;
