@@ -368,8 +368,8 @@ impl Shell {
             ParamOp::Substring(off, len) => {
                 let off_text = self.expand_string(off, io).await?;
                 let off = self.arith(&off_text)?;
-                // `${@:0}` starts with $0.
-                let items = if positional && off <= 0 && p.name == "@" || positional && off <= 0 {
+                // For the positional parameters the list starts with $0: `${@:1}` is "$@".
+                let items = if positional {
                     let mut v = vec!["bash".to_string()];
                     v.extend(items);
                     v
@@ -377,7 +377,7 @@ impl Shell {
                     items
                 };
                 let n = items.len() as i64;
-                let start = if off < 0 { n + off } else if positional { off - 1 + (off <= 0) as i64 } else { off };
+                let start = if off < 0 { n + off } else { off };
                 if start < 0 || start > n {
                     return Ok(Some(Vec::new()));
                 }

@@ -120,7 +120,7 @@ fn compile(cs: &[(char, bool)]) -> Vec<Tok> {
                     toks.push(Tok::Any);
                     i += 1;
                 }
-                '[' => match parse_class(&cs, i + 1) {
+                '[' => match parse_class(cs, i + 1) {
                     Some((tok, next)) => {
                         toks.push(tok);
                         i = next;
