@@ -774,7 +774,7 @@ fn declare_line(name: &str, v: &Var) -> String {
             format!("declare {flags} {name}=({})\n", body.join(" "))
         }
         Value::Assoc(items) => {
-            let body: String = items.iter().map(|(k, s)| format!("[{k}]={} ", q(s))).collect();
+            let body: String = super::exec::assoc_order(items).into_iter().map(|(k, s)| format!("[{k}]={} ", q(s))).collect();
             format!("declare {flags} {name}=({body})\n")
         }
     }

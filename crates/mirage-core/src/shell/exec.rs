@@ -60,6 +60,22 @@ impl Value {
     }
 }
 
+/// The order bash lists an associative array in: its hash table's buckets in order (FNV-1
+/// hash of the key, 1024 buckets), newest key first within a bucket.
+pub fn assoc_order(items: &[(String, String)]) -> Vec<&(String, String)> {
+    fn bucket(key: &str) -> u32 {
+        let mut h: u32 = 2166136261;
+        for b in key.bytes() {
+            h = h.wrapping_mul(16777619);
+            h ^= b as u32;
+        }
+        h & 1023
+    }
+    let mut order: Vec<(u32, usize, &(String, String))> = items.iter().enumerate().map(|(i, kv)| (bucket(&kv.0), i, kv)).collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    order.into_iter().map(|(_, _, kv)| kv).collect()
+}
+
 #[derive(Clone, Debug)]
 pub struct Var {
     pub value: Value,
@@ -266,7 +282,7 @@ impl Shell {
         }
         match self.vars.get(name).map(|v| &v.value) {
             Some(Value::Array(a)) => a.values().cloned().collect(),
-            Some(Value::Assoc(m)) => m.iter().map(|(_, v)| v.clone()).collect(),
+            Some(Value::Assoc(m)) => assoc_order(m).into_iter().map(|(_, v)| v.clone()).collect(),
             Some(Value::Str(s)) => vec![s.clone()],
             None => Vec::new(),
         }
@@ -279,7 +295,7 @@ impl Shell {
         }
         match self.vars.get(name).map(|v| &v.value) {
             Some(Value::Array(a)) => a.keys().map(|k| k.to_string()).collect(),
-            Some(Value::Assoc(m)) => m.iter().map(|(k, _)| k.clone()).collect(),
+            Some(Value::Assoc(m)) => assoc_order(m).into_iter().map(|(k, _)| k.clone()).collect(),
             Some(Value::Str(_)) => vec!["0".into()],
             None => Vec::new(),
         }

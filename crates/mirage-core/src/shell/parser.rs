@@ -1683,6 +1683,9 @@ fn is_assignment_prefix(lit: &str) -> bool {
 }
 
 fn as_assignment(w: &RawWord) -> Option<Assign> {
+    if let Some(a) = as_subscript_assignment(w) {
+        return Some(a);
+    }
     let WordPart::Lit(first) = w.parts.first()? else { return None };
     let eq = first.find('=')?;
     let (lhs, rest) = (&first[..eq], &first[eq + 1..]);
@@ -1709,6 +1712,51 @@ fn as_assignment(w: &RawWord) -> Option<Assign> {
         AssignValue::Scalar(Word { parts })
     };
     Some(Assign { name: name.to_string(), index, value, append })
+}
+
+/// `name[subscript]=value` where the subscript holds expansions or quotes (`m[$k]=1`,
+/// `m["a b"]+=x`): the literal parts around them carry `name[` and `]=`.
+fn as_subscript_assignment(w: &RawWord) -> Option<Assign> {
+    let WordPart::Lit(first) = w.parts.first()? else { return None };
+    let open = first.find('[')?;
+    let name = &first[..open];
+    if !is_valid_name(name) || first[open..].contains("]=") || first[open..].contains("]+=") {
+        return None;
+    }
+    let mut index = Vec::new();
+    if open + 1 < first.len() {
+        index.push(WordPart::Lit(first[open + 1..].to_string()));
+    }
+    for (k, part) in w.parts.iter().enumerate().skip(1) {
+        if let WordPart::Lit(text) = part {
+            let (close, append) = match (text.find("]="), text.find("]+=")) {
+                (Some(a), Some(b)) if b < a => (b, true),
+                (Some(a), _) => (a, false),
+                (None, Some(b)) => (b, true),
+                (None, None) => {
+                    index.push(part.clone());
+                    continue;
+                }
+            };
+            if close > 0 {
+                index.push(WordPart::Lit(text[..close].to_string()));
+            }
+            let rest = &text[close + if append { 3 } else { 2 }..];
+            let mut value = Vec::new();
+            if !rest.is_empty() {
+                value.push(WordPart::Lit(rest.to_string()));
+            }
+            value.extend(w.parts[k + 1..].iter().cloned());
+            return Some(Assign {
+                name: name.to_string(),
+                index: Some(Word { parts: index }),
+                value: AssignValue::Scalar(Word { parts: value }),
+                append,
+            });
+        }
+        index.push(part.clone());
+    }
+    None
 }
 
 fn unquote_delimiter(raw: &str) -> String {
