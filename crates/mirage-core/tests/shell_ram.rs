@@ -255,6 +255,7 @@ async fn shell_builtins_for_scripts() {
     assert_eq!(run1("pushd /data/logs >/dev/null; pwd; popd >/dev/null; pwd").await.0, "/data/logs\n/\n");
     assert_eq!(run1("y1=1; y2=2; echo ${!y*}; s=abc; echo \"${s:5}|${s: -5}|${s: -2}\"").await.0, "y1 y2\n||bc\n");
     assert_eq!(run1("echo ${BASH_VERSION%%.*}").await.0, "5\n");
+    assert_eq!(run1("echo \"[$(< /data/logs/b.log)]\"; x=$(< /data/nope); echo $?").await, ("[ERROR net]\n1\n".into(), "bash: line 1: /data/nope: No such file or directory\n".into(), 0));
     // Subscripts with expansions; associative arrays listed in bash's hash order.
     assert_eq!(
         run1("declare -A c; for w in a b a c b a; do c[$w]=$(( ${c[$w]:-0} + 1 )); done; for k in \"${!c[@]}\"; do echo \"$k ${c[$k]}\"; done").await.0,

@@ -310,6 +310,32 @@ impl Shell {
 
     /// Run `$(...)`: its stdout with trailing newlines removed.
     pub async fn command_substitution(&mut self, list: &List, io: &Io) -> String {
+        if let Some(target) = lone_input_redirect(list) {
+            // `$(< file)`: the file's contents, without running a command.
+            let name = match self.expand_string(target, io).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = self.expansion_failed(e, io).await;
+                    return String::new();
+                }
+            };
+            let abs = path::normalize(&self.cwd, &name);
+            return match self.vfs.read_all(&abs).await {
+                Ok(bytes) => {
+                    self.last_status = 0;
+                    let mut bytes = bytes.to_vec();
+                    while bytes.last() == Some(&b'\n') {
+                        bytes.pop();
+                    }
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                Err(e) => {
+                    let _ = io.stderr.write_str(&format!("{}: {name}: {e}\n", self.err_at())).await;
+                    self.last_status = 1;
+                    String::new()
+                }
+            };
+        }
         let cap = super::io::Capture::new(self.limits.max_substitution_bytes);
         let sub_io = Io {
             stdin: super::io::shared(super::io::Input::Empty),
@@ -715,6 +741,20 @@ fn join_display(base: &str, name: &str) -> String {
         format!("{base}{name}")
     } else {
         format!("{base}/{name}")
+    }
+}
+
+/// The target of `$(< file)`: a list that is one simple command made of one `<` redirection.
+fn lone_input_redirect(list: &List) -> Option<&Word> {
+    let [item] = list.items.as_slice() else { return None };
+    if item.background || !item.and_or.rest.is_empty() || item.and_or.first.negated {
+        return None;
+    }
+    let [cmd] = item.and_or.first.commands.as_slice() else { return None };
+    let CommandKind::Simple { assigns, words } = &cmd.kind else { return None };
+    match (assigns.is_empty() && words.is_empty(), cmd.redirects.as_slice()) {
+        (true, [Redirect { fd: None | Some(0), op: RedirOp::In, target: RedirTarget::Word(w) }]) => Some(w),
+        _ => None,
     }
 }
 
