@@ -674,7 +674,7 @@ impl Shell {
             let mut next = Vec::new();
             if let Some(lit) = pat.literal().filter(|_| !nocase || !seen_wild) {
                 for (disp, abs) in &cands {
-                    if seen_wild {
+                    if seen_wild && lit != "." && lit != ".." {
                         // After a wildcard, a literal name is checked in its parent's listing.
                         let entries = self.listing(&mut listings, abs).await;
                         if !entries.iter().any(|(name, is_dir)| *name == lit && (*is_dir || !want_dir)) {
