@@ -141,8 +141,9 @@ fn parser_never_panics_and_errors_are_bash_shaped() {
                         parsed += 1;
                     }
                     if let Some(e) = first {
-                        // Syntax errors are exit 2; only `${...}: bad substitution` is 1.
-                        let want = if matches!(e.kind, SyntaxErrorKind::BadSubstitution(_)) { 1 } else { 2 };
+                        // Syntax errors are exit 2; only `${...}: bad substitution` and an
+                        // unclosed `x=(` array assignment are 1 (as in bash 5.2).
+                        let want = if matches!(e.kind, SyntaxErrorKind::BadSubstitution(_) | SyntaxErrorKind::UnmatchedArray) { 1 } else { 2 };
                         if e.exit_code() != want {
                             failures.push(format!("{line:?}: exit {} for {:?}", e.exit_code(), e.kind));
                         }

@@ -13,7 +13,11 @@ pub async fn unary(vfs: &Vfs, cwd: &str, op: &str, arg: &str) -> Result<bool, St
         "-f" => !arg.is_empty() && stat().await.is_ok_and(|m| !m.is_dir()),
         "-d" => !arg.is_empty() && stat().await.is_ok_and(|m| m.is_dir()),
         "-s" => !arg.is_empty() && stat().await.is_ok_and(|m| m.size > 0 || m.is_dir()),
-        "-r" | "-w" | "-x" => !arg.is_empty() && stat().await.is_ok(),
+        "-r" => !arg.is_empty() && stat().await.is_ok(),
+        // A READ mount refuses writes (EROFS), as access(W_OK) does on a read-only file system.
+        "-w" => !arg.is_empty() && stat().await.is_ok() && vfs.check_writable(&path::normalize(cwd, arg)).is_ok(),
+        // Objects carry no execute bit: only directories are searchable.
+        "-x" => !arg.is_empty() && stat().await.is_ok_and(|m| m.is_dir()),
         "-L" | "-h" | "-p" | "-S" | "-b" | "-c" | "-t" | "-g" | "-u" | "-k" | "-O" | "-G" | "-N" => false,
         "-v" => false,
         _ => return Err(format!("{op}: unary operator expected")),
@@ -49,21 +53,50 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         args.pop();
     }
-    let mut p = TestParser { args: &args, i: 0, ctx: &ctx };
-    if args.is_empty() {
-        return 1;
-    }
-    match p.or().await {
-        Ok(v) if p.i == args.len() => (!v) as i32,
-        Ok(_) => {
-            let _ = ctx.stderr.write_str(&format!("bash: line 1: {}: too many arguments\n", ctx.name)).await;
-            2
+    let r = match posix_test(&ctx, &args).await {
+        Some(r) => r,
+        None => {
+            let mut p = TestParser { args: &args, i: 0, ctx: &ctx };
+            match p.or().await {
+                Ok(_) if p.i != args.len() => Err("too many arguments".to_string()),
+                r => r,
+            }
         }
+    };
+    match r {
+        Ok(v) => (!v) as i32,
         Err(m) => {
             let _ = ctx.stderr.write_str(&format!("bash: line 1: {}: {}\n", ctx.name, m)).await;
             2
         }
     }
+}
+
+/// POSIX's rules by argument count (up to 3 arguments), which decide before any parsing:
+/// `test 1 -eq` is "1: unary operator expected", not a parse of `1`.
+async fn posix_test(ctx: &Ctx, args: &[String]) -> Option<Result<bool, String>> {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    Some(match a.as_slice() {
+        [] => Ok(false),
+        [x] => Ok(!x.is_empty()),
+        ["!", x] => Ok(x.is_empty()),
+        [op, x] if is_unary(op) => unary(&ctx.vfs, &ctx.cwd, op, x).await,
+        [x, _] => Err(format!("{x}: unary operator expected")),
+        [x, op, y] if is_binary(op) => binary(ctx, x, op, y).await,
+        [x, "-a", y] => Ok(!x.is_empty() && !y.is_empty()),
+        [x, "-o", y] => Ok(!x.is_empty() || !y.is_empty()),
+        ["!", rest @ ..] => return Box::pin(posix_test(ctx, &rest.iter().map(|s| s.to_string()).collect::<Vec<_>>())).await.map(|r| r.map(|v| !v)),
+        ["(", x, ")"] => Ok(!x.is_empty()),
+        [_, op, _] => Err(format!("{op}: binary operator expected")),
+        _ => return None,
+    })
+}
+
+fn is_unary(op: &str) -> bool {
+    matches!(
+        op,
+        "-z" | "-n" | "-e" | "-a" | "-f" | "-d" | "-s" | "-r" | "-w" | "-x" | "-L" | "-h" | "-p" | "-S" | "-b" | "-c" | "-t" | "-g" | "-u" | "-k" | "-O" | "-G" | "-N" | "-v"
+    )
 }
 
 struct TestParser<'a> {

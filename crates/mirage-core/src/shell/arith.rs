@@ -17,21 +17,32 @@ struct P<'a, E: ArithEnv> {
     depth: usize,
     /// Skip side effects and errors in the untaken arm of `&&`, `||`, `?:`.
     skip: usize,
+    /// Start of the last token read: bash reports the text from there as the error token.
+    tok: usize,
 }
 
 pub fn eval<E: ArithEnv>(expr: &str, env: &mut E) -> R<i64> {
-    let mut p = P { s: expr.chars().collect(), i: 0, env, depth: 0, skip: 0 };
+    let mut p = P { s: expr.chars().collect(), i: 0, env, depth: 0, skip: 0, tok: 0 };
     p.ws();
     if p.i >= p.s.len() {
         return Ok(0);
     }
-    let v = p.comma()?;
-    p.ws();
-    if p.i < p.s.len() {
-        let rest: String = p.s[p.i..].iter().collect();
-        return Err(ArithError(format!("syntax error: invalid arithmetic operator (error token is \"{rest}\")")));
-    }
-    Ok(v)
+    let r = p.comma().and_then(|v| {
+        p.ws();
+        if p.i < p.s.len() {
+            p.tok = p.i;
+            let c = p.s[p.i];
+            if c.is_ascii_alphanumeric() || c == '_' {
+                return Err(ArithError("syntax error in expression".into()));
+            }
+            return Err(ArithError("syntax error: invalid arithmetic operator".into()));
+        }
+        Ok(v)
+    });
+    r.map_err(|e| {
+        let tok: String = p.s[p.tok.min(p.s.len())..].iter().collect();
+        ArithError(format!("{} (error token is \"{tok}\")", e.0))
+    })
 }
 
 impl<E: ArithEnv> P<'_, E> {
@@ -44,6 +55,7 @@ impl<E: ArithEnv> P<'_, E> {
         self.ws();
         let n = op.chars().count();
         if self.s[self.i..].iter().take(n).copied().eq(op.chars()) {
+            self.tok = self.i;
             self.i += n;
             true
         } else {
@@ -168,6 +180,7 @@ impl<E: ArithEnv> P<'_, E> {
                 }
             }
             let Some((op, prec)) = found else { break };
+            self.tok = self.i;
             self.i += op.len();
             if op == "&&" || op == "||" {
                 let short = (op == "&&" && lhs == 0) || (op == "||" && lhs != 0);
@@ -303,19 +316,37 @@ impl<E: ArithEnv> P<'_, E> {
             }
             return Ok(v);
         }
-        let rest: String = self.s[self.i..].iter().collect();
-        if rest.is_empty() {
-            Err(ArithError("syntax error: operand expected (error token is \"\")".into()))
-        } else {
-            Err(ArithError(format!("syntax error: operand expected (error token is \"{rest}\")")))
+        if self.i < self.s.len() {
+            self.tok = self.i;
         }
+        Err(ArithError("syntax error: operand expected".into()))
     }
 
     fn ident(&mut self) -> Option<String> {
         let start = self.i;
         if self.i < self.s.len() && (self.s[self.i].is_ascii_alphabetic() || self.s[self.i] == '_') {
+            self.tok = start;
             while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == '_') {
                 self.i += 1;
+            }
+            // `a[expr]`: an array element; the environment resolves the subscript.
+            if self.s.get(self.i) == Some(&'[') {
+                let mut depth = 0;
+                let mut j = self.i;
+                while j < self.s.len() {
+                    match self.s[j] {
+                        '[' => depth += 1,
+                        ']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i = j + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
             }
             Some(self.s[start..self.i].iter().collect())
         } else {
@@ -325,11 +356,12 @@ impl<E: ArithEnv> P<'_, E> {
 
     fn number(&mut self) -> R<i64> {
         let start = self.i;
+        self.tok = start;
         while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == '#' || self.s[self.i] == '_') {
             self.i += 1;
         }
         let text: String = self.s[start..self.i].iter().collect();
-        parse_number(&text).ok_or_else(|| ArithError(format!("{text}: value too great for base (error token is \"{text}\")")))
+        parse_number(&text).ok_or_else(|| ArithError("value too great for base".into()))
     }
 
     fn var(&mut self, name: &str) -> R<i64> {
@@ -346,7 +378,7 @@ impl<E: ArithEnv> P<'_, E> {
         }
         // A variable holding an expression is evaluated recursively, as bash does.
         let text = v.to_string();
-        let mut sub = P { s: text.chars().collect(), i: 0, env: &mut *self.env, depth: self.depth + 1, skip: self.skip };
+        let mut sub = P { s: text.chars().collect(), i: 0, env: &mut *self.env, depth: self.depth + 1, skip: self.skip, tok: 0 };
         sub.comma()
     }
 }

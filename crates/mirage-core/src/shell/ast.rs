@@ -110,8 +110,10 @@ pub struct Redirect {
 pub enum RedirOp {
     /// `<`
     In,
-    /// `>` and `>|`
+    /// `>`
     Out,
+    /// `>|`: overwrite even with `set -o noclobber`
+    Clobber,
     /// `>>`
     Append,
     /// `<>`
@@ -163,6 +165,8 @@ pub enum WordPart {
     ProcessSub(bool, Arc<List>),
     /// `~` or `~user` at the start of a word.
     Tilde(String),
+    /// The `(a b c)` of `declare a=(a b c)`: expands to one field `(...)` with each element quoted.
+    ArrayLit(Vec<Word>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -197,6 +201,8 @@ pub enum ParamOp {
     Substring(Word, Option<Word>),
     /// `${x^}` `${x^^}` `${x,}` `${x,,}`
     Case { upper: bool, all: bool },
+    /// `${!prefix*}` / `${!prefix@}`: the names of the variables starting with the prefix.
+    Names,
 }
 
 impl Word {

@@ -1,6 +1,9 @@
 //! Word expansion in bash's order: tilde, parameters, command substitution and arithmetic,
 //! then field splitting, globbing against the mounts, and quote removal.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 
 use super::arith::{self, ArithEnv};
@@ -13,13 +16,13 @@ use crate::vfs::path;
 #[derive(Debug, Clone)]
 pub struct ExpandError {
     pub message: String,
-    /// `${x:?}` in a non-interactive shell exits it.
-    pub fatal: bool,
+    /// `${x:?}` (127) or an arithmetic error in `$(( ))` (1) exits a non-interactive shell.
+    pub fatal: Option<i32>,
 }
 
 impl ExpandError {
     fn new(message: impl Into<String>) -> Self {
-        ExpandError { message: message.into(), fatal: false }
+        ExpandError { message: message.into(), fatal: None }
     }
 }
 
@@ -46,7 +49,7 @@ impl Field {
         }
     }
     fn has_glob(&self) -> bool {
-        self.segs.iter().any(|(s, q)| !q && s.contains(['*', '?', '[']))
+        self.segs.iter().any(|(s, q)| !q && s.contains(['*', '?', '[', '(']))
     }
 }
 
@@ -114,10 +117,27 @@ struct VarEnv<'a>(&'a mut Shell);
 
 impl ArithEnv for VarEnv<'_> {
     fn get(&self, name: &str) -> String {
-        self.0.get_var(name).unwrap_or_default()
+        match name.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            // `a[i]`: the subscript is an arithmetic expression (a key for `declare -A`).
+            Some((var, key)) => {
+                if self.0.is_assoc(var) {
+                    return self.0.clone().get_element(var, key).unwrap_or_default();
+                }
+                let mut copy = self.0.clone();
+                let idx = copy.arith(key).unwrap_or(0).to_string();
+                copy.get_element(var, &idx).unwrap_or_default()
+            }
+            None => self.0.get_var(name).unwrap_or_default(),
+        }
     }
     fn set(&mut self, name: &str, value: i64) {
-        self.0.set_var(name, value.to_string());
+        match name.strip_suffix(']').and_then(|x| x.split_once('[')) {
+            Some((var, key)) => {
+                let key = if self.0.is_assoc(var) { key.to_string() } else { self.0.arith(key).unwrap_or(0).to_string() };
+                self.0.set_element(var, &key, value.to_string());
+            }
+            None => self.0.set_var(name, value.to_string()),
+        }
     }
 }
 
@@ -135,7 +155,7 @@ impl Shell {
                     if field.has_glob() {
                         let pat: Vec<(&str, bool)> = field.segs.iter().map(|(s, q)| (s.as_str(), *q)).collect();
                         let matches = self.glob(&pat).await;
-                        if !matches.is_empty() {
+                        if !matches.is_empty() || (self.shopt_on("nullglob") && pat.iter().any(|(s, q)| !q && s.contains(['*', '?', '[']))) {
                             out.extend(matches);
                             continue;
                         }
@@ -151,6 +171,12 @@ impl Shell {
     pub async fn expand_string(&mut self, w: &Word, io: &Io) -> Result<String, ExpandError> {
         let fields = self.expand_fields(w, io, false).await?;
         Ok(fields.iter().map(|f| f.text()).collect::<Vec<_>>().join(" "))
+    }
+
+    /// Expand the replacement of `${x/p/r}`, keeping which parts were quoted.
+    async fn expand_replacement(&mut self, w: &Word, io: &Io) -> Result<Replacement, ExpandError> {
+        let fields = self.expand_fields(w, io, false).await?;
+        Ok(Replacement(fields.into_iter().flat_map(|f| f.segs).collect()))
     }
 
     /// Expand a word into pattern segments (quoted parts match literally).
@@ -205,10 +231,13 @@ impl Shell {
                     fs.cur.push(&home, true);
                 }
                 WordPart::Param(p) => {
-                    // "$@" and "${a[@]}" make one field per element even when quoted.
-                    if p.op == ParamOp::Plain && !p.indirect && is_at(p) {
-                        let items = self.param_items(p, io).await?;
-                        if quoted {
+                    // "$@" and "${a[@]}" make one field per element even when quoted;
+                    // "$*" and "${a[*]}" join them with the first character of IFS.
+                    if let Some(items) = self.multi_items(p, io).await? {
+                        if is_star(p) && quoted {
+                            let sep: String = self.ifs().chars().next().map(String::from).unwrap_or_default();
+                            fs.cur.push(&items.join(&sep), true);
+                        } else if quoted {
                             for (i, item) in items.iter().enumerate() {
                                 if i > 0 {
                                     fs.end_field();
@@ -219,12 +248,14 @@ impl Shell {
                                 // "$@" with no parameters makes no field at all.
                                 fs.cur.started = false;
                             }
+                        } else if ifs.is_empty() {
+                            fs.cur.push(&items.join(" "), false);
                         } else {
                             for (i, item) in items.iter().enumerate() {
                                 if i > 0 {
                                     fs.end_field();
                                 }
-                                fs.push_split(item, if ifs.is_empty() { " \t\n" } else { ifs });
+                                fs.push_split(item, ifs);
                             }
                         }
                         return Ok(());
@@ -246,12 +277,20 @@ impl Shell {
                 }
                 WordPart::Arith(w) => {
                     let text = self.expand_string(w, io).await?;
-                    let v = self.arith(&text)?;
+                    let v = self.arith(&text).map_err(|mut e| {
+                        e.fatal = Some(1);
+                        e
+                    })?;
                     if quoted || ifs.is_empty() {
                         fs.cur.push(&v.to_string(), quoted);
                     } else {
                         fs.push_split(&v.to_string(), ifs);
                     }
+                }
+                WordPart::ArrayLit(items) => {
+                    let values = self.expand_words(items, io).await?;
+                    let quoted: Vec<String> = values.iter().map(|v| format!("'{}'", v.replace('\'', "'\\''"))).collect();
+                    fs.cur.push(&format!("({})", quoted.join(" ")), true);
                 }
                 WordPart::ProcessSub(false, list) => {
                     let path = self.process_substitution(list, io).await;
@@ -266,11 +305,37 @@ impl Shell {
     }
 
     pub fn arith(&mut self, text: &str) -> Result<i64, ExpandError> {
-        arith::eval(text, &mut VarEnv(self)).map_err(|e| ExpandError::new(format!("{}: {}", text.trim(), e.0)))
+        arith::eval(text, &mut VarEnv(self)).map_err(|e| ExpandError::new(format!("{}: {}", text.trim_start(), e.0)))
     }
 
     /// Run `$(...)`: its stdout with trailing newlines removed.
     pub async fn command_substitution(&mut self, list: &List, io: &Io) -> String {
+        if let Some(target) = lone_input_redirect(list) {
+            // `$(< file)`: the file's contents, without running a command.
+            let name = match self.expand_string(target, io).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = self.expansion_failed(e, io).await;
+                    return String::new();
+                }
+            };
+            let abs = path::normalize(&self.cwd, &name);
+            return match self.vfs.read_all(&abs).await {
+                Ok(bytes) => {
+                    self.last_status = 0;
+                    let mut bytes = bytes.to_vec();
+                    while bytes.last() == Some(&b'\n') {
+                        bytes.pop();
+                    }
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                Err(e) => {
+                    let _ = io.stderr.write_str(&format!("{}: {name}: {e}\n", self.err_at())).await;
+                    self.last_status = 1;
+                    String::new()
+                }
+            };
+        }
         let cap = super::io::Capture::new(self.limits.max_substitution_bytes);
         let sub_io = Io {
             stdin: super::io::shared(super::io::Input::Empty),
@@ -278,6 +343,7 @@ impl Shell {
             stderr: io.stderr.clone(),
         };
         let mut sub = self.subshell();
+        sub.subst_level += 1;
         let status = match sub.run_list(list, &sub_io).await {
             Ok(s) => s,
             Err(Ctl::Exit(s)) | Err(Ctl::Return(s)) => s,
@@ -300,18 +366,69 @@ impl Shell {
             stderr: io.stderr.clone(),
         };
         let mut sub = self.subshell();
+        sub.subst_level += 1;
         let _ = sub.run_list(list, &sub_io).await;
         let path = self.vfs.add_temp(bytes::Bytes::from(cap.take()));
         self.temp_paths.push(path.clone());
         path
     }
 
-    async fn param_items(&mut self, p: &ParamExpr, io: &Io) -> Result<Vec<String>, ExpandError> {
-        if p.name == "@" || p.name == "*" {
-            return Ok(self.positional.clone());
+    /// The elements of `$@`, `$*`, `${a[@]}`, `${a[*]}` or `${!a[@]}`, after a slice or a
+    /// per-element operator; None for an expansion that makes one string.
+    async fn multi_items(&mut self, p: &ParamExpr, io: &Io) -> Result<Option<Vec<String>>, ExpandError> {
+        let positional = p.name == "@" || p.name == "*";
+        let all = positional || matches!(&p.index, Some(w) if matches!(w.as_plain(), Some("@") | Some("*")));
+        if !all {
+            return Ok(None);
         }
-        let _ = io;
-        Ok(self.get_array(&p.name))
+        let items = if positional {
+            self.positional.clone()
+        } else if p.indirect {
+            // `${!a[@]}`: the indices.
+            self.array_keys(&p.name)
+        } else {
+            self.get_array(&p.name)
+        };
+        Ok(Some(match &p.op {
+            ParamOp::Plain => items,
+            ParamOp::Substring(off, len) => {
+                let off_text = self.expand_string(off, io).await?;
+                let off = self.arith(&off_text)?;
+                // For the positional parameters the list starts with $0: `${@:1}` is "$@".
+                let items = if positional {
+                    let mut v = vec!["bash".to_string()];
+                    v.extend(items);
+                    v
+                } else {
+                    items
+                };
+                let n = items.len() as i64;
+                let start = if off < 0 { n + off } else { off };
+                if start < 0 || start > n {
+                    return Ok(Some(Vec::new()));
+                }
+                let end = match len {
+                    Some(l) => {
+                        let l_text = self.expand_string(l, io).await?;
+                        let l = self.arith(&l_text)?;
+                        if l < 0 {
+                            return Err(ExpandError::new(format!("{}: substring expression < 0", l_text.trim())));
+                        }
+                        (start + l).min(n)
+                    }
+                    None => n,
+                };
+                items[start as usize..end.max(start) as usize].to_vec()
+            }
+            ParamOp::RemovePrefix(..) | ParamOp::RemoveSuffix(..) | ParamOp::Replace { .. } | ParamOp::Case { .. } => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.apply_op(p, Some(item), false, io).await?);
+                }
+                out
+            }
+            _ => return Ok(None),
+        }))
     }
 
     fn param_value(&mut self, p: &ParamExpr, index: Option<&str>) -> Option<String> {
@@ -325,12 +442,7 @@ impl Shell {
                     Some(items.join(" "))
                 }
             }
-            Some(i) => {
-                let idx = self.arith(i).unwrap_or(0);
-                let items = self.get_array(&name);
-                let idx = if idx < 0 { items.len() as i64 + idx } else { idx };
-                items.get(idx.max(0) as usize).cloned().filter(|_| idx >= 0)
-            }
+            Some(i) => self.get_element(&name, i),
             None => self.get_var(&name),
         }
     }
@@ -341,12 +453,32 @@ impl Shell {
                 Some(w) => Some(self.expand_string(w, io).await?),
                 None => None,
             };
+            if p.op == ParamOp::Names {
+                let mut names: Vec<&String> = self.vars.keys().filter(|k| k.starts_with(&p.name)).collect();
+                names.sort();
+                return Ok(names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+            }
             let value = self.param_value(p, index.as_deref());
             let is_array_all = matches!(index.as_deref(), Some("@") | Some("*"));
+            if p.indirect && is_array_all {
+                return Ok(self.array_keys(&p.name).join(" "));
+            }
+            if is_array_all && !matches!(p.op, ParamOp::Length) {
+                if let Some(items) = self.multi_items(p, io).await? {
+                    return Ok(items.join(" "));
+                }
+            }
+            self.apply_op(p, value, is_array_all, io).await
+        })
+    }
+
+    /// Apply a parameter expansion's operator to the parameter's value.
+    fn apply_op<'a>(&'a mut self, p: &'a ParamExpr, value: Option<String>, is_array_all: bool, io: &'a Io) -> BoxFuture<'a, Result<String, ExpandError>> {
+        Box::pin(async move {
             Ok(match &p.op {
                 ParamOp::Plain => {
                     if value.is_none() && self.nounset && !matches!(p.name.as_str(), "@" | "*") {
-                        return Err(ExpandError { message: format!("{}: unbound variable", p.name), fatal: true });
+                        return Err(ExpandError { message: format!("{}: unbound variable", p.name), fatal: Some(127) });
                     }
                     value.unwrap_or_default()
                 }
@@ -382,7 +514,7 @@ impl Shell {
                         } else {
                             msg
                         };
-                        return Err(ExpandError { message: format!("{}: {}", p.name, msg), fatal: true });
+                        return Err(ExpandError { message: format!("{}: {}", p.name, msg), fatal: Some(127) });
                     }
                 },
                 ParamOp::Alternative(colon, w) => match value {
@@ -422,7 +554,7 @@ impl Shell {
                 ParamOp::Replace { mode, pattern, replacement } => {
                     let v = value.unwrap_or_default();
                     let pat = self.expand_pattern(pattern, io).await?;
-                    let rep = self.expand_string(replacement, io).await?;
+                    let rep = self.expand_replacement(replacement, io).await?;
                     replace(&v, &pat, &rep, *mode)
                 }
                 ParamOp::Substring(off, len) => {
@@ -431,7 +563,11 @@ impl Shell {
                     let off = self.arith(&off_text)?;
                     let chars: Vec<char> = v.chars().collect();
                     let n = chars.len() as i64;
-                    let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
+                    if off > n || off < 0 && n + off < 0 {
+                        // An offset outside the value gives nothing.
+                        return Ok(String::new());
+                    }
+                    let start = if off < 0 { n + off } else { off };
                     let end = match len {
                         Some(l) => {
                             let l_text = self.expand_string(l, io).await?;
@@ -446,6 +582,7 @@ impl Shell {
                     };
                     chars[start as usize..end.max(start) as usize].iter().collect()
                 }
+                ParamOp::Names => String::new(),
                 ParamOp::Case { upper, all } => {
                     let v = value.unwrap_or_default();
                     let conv = |c: char| if *upper { c.to_uppercase().collect::<String>() } else { c.to_lowercase().collect() };
@@ -463,8 +600,9 @@ impl Shell {
         })
     }
 
-    /// Expand a glob against the mounts: one listing per directory level, sorted as
-    /// bash sorts (bytewise in C.UTF-8), hidden names only for a pattern starting with `.`.
+    /// Expand a glob against the mounts: one listing per directory level (never a request per
+    /// entry), sorted as bash sorts (bytewise in C.UTF-8), hidden names only for a pattern
+    /// starting with `.` (or with `shopt -s dotglob`); `.` and `..` never match (globskipdots).
     pub async fn glob(&mut self, segs: &[(&str, bool)]) -> Vec<String> {
         // Split the pattern into path components, keeping each piece's quoting.
         let mut comps: Vec<Vec<(String, bool)>> = vec![Vec::new()];
@@ -483,42 +621,83 @@ impl Shell {
         let absolute = segs.first().is_some_and(|(s, _)| s.starts_with('/'));
         let trailing_slash = comps.last().is_some_and(|c| c.is_empty()) && comps.len() > 1;
         let comps: Vec<Vec<(String, bool)>> = comps.into_iter().filter(|c| !c.is_empty()).collect();
+        let dotglob = self.shopt_on("dotglob");
+        let nocase = self.shopt_on("nocaseglob");
+        let globstar = self.shopt_on("globstar");
+        let mut listings: HashMap<String, Arc<Vec<(String, bool)>>> = HashMap::new();
         // Each candidate: (display path as typed, absolute path).
         let base_display = if absolute { "/".to_string() } else { String::new() };
         let base_abs = if absolute { "/".to_string() } else { self.cwd.clone() };
         let mut cands = vec![(base_display, base_abs)];
+        let mut seen_wild = false;
         let n = comps.len();
         for (ci, comp) in comps.iter().enumerate() {
-            let refs: Vec<(&str, bool)> = comp.iter().map(|(s, q)| (s.as_str(), *q)).collect();
-            let pat = Pattern::new(&refs);
             let last = ci + 1 == n;
-            let mut next = Vec::new();
-            for (disp, abs) in &cands {
-                if let Some(lit) = pat.literal() {
-                    let child_abs = path::normalize(abs, &lit);
-                    let child_disp = join_display(disp, &lit);
-                    next.push((child_disp, child_abs));
-                    continue;
-                }
-                let Ok(entries) = self.vfs.read_dir(abs).await else { continue };
-                let mut names: Vec<(String, bool)> = entries
-                    .into_iter()
-                    .filter(|e| pat.starts_with_dot() || !e.name.starts_with('.'))
-                    .filter(|e| pat.matches(&e.name))
-                    .filter(|e| !(last && trailing_slash) || e.meta.is_dir())
-                    .filter(|e| last || e.meta.is_dir())
-                    .map(|e| (e.name, e.meta.is_dir()))
-                    .collect();
-                if pat.starts_with_dot() {
-                    for special in [".", ".."] {
-                        if pat.matches(special) {
-                            names.push((special.to_string(), true));
+            // Entries of this level must be directories unless they are the last component.
+            let want_dir = !last || trailing_slash;
+            if globstar && comp.len() == 1 && comp[0] == ("**".to_string(), false) {
+                seen_wild = true;
+                let mut next = Vec::new();
+                for (disp, abs) in &cands {
+                    // `**` matches the directory itself and every directory below it; as the
+                    // last component, every file and directory below it.
+                    if !last {
+                        next.push((disp.clone(), abs.clone()));
+                    }
+                    let mut stack = vec![(disp.clone(), abs.clone())];
+                    let mut found = Vec::new();
+                    while let Some((d, a)) = stack.pop() {
+                        let entries = self.listing(&mut listings, &a).await;
+                        for (name, is_dir) in entries.iter() {
+                            if name.starts_with('.') && !dotglob {
+                                continue;
+                            }
+                            let child = (join_display(&d, name), path::normalize(&a, name));
+                            if *is_dir {
+                                stack.push(child.clone());
+                            }
+                            if *is_dir || (last && !trailing_slash) {
+                                found.push(child);
+                            }
                         }
                     }
+                    found.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
+                    next.extend(found);
                 }
-                names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-                for (name, _) in names {
-                    next.push((join_display(disp, &name), path::normalize(abs, &name)));
+                cands = next;
+                continue;
+            }
+            let refs: Vec<(String, bool)> =
+                comp.iter().map(|(s, q)| (if nocase { s.to_lowercase() } else { s.clone() }, *q)).collect();
+            let refs: Vec<(&str, bool)> = refs.iter().map(|(s, q)| (s.as_str(), *q)).collect();
+            let pat = Pattern::new(&refs);
+            let mut next = Vec::new();
+            if let Some(lit) = pat.literal().filter(|_| !nocase || !seen_wild) {
+                for (disp, abs) in &cands {
+                    if seen_wild && lit != "." && lit != ".." {
+                        // After a wildcard, a literal name is checked in its parent's listing.
+                        let entries = self.listing(&mut listings, abs).await;
+                        if !entries.iter().any(|(name, is_dir)| *name == lit && (*is_dir || !want_dir)) {
+                            continue;
+                        }
+                    }
+                    next.push((join_display(disp, &lit), path::normalize(abs, &lit)));
+                }
+            } else {
+                seen_wild = true;
+                for (disp, abs) in &cands {
+                    let entries = self.listing(&mut listings, abs).await;
+                    let mut names: Vec<&String> = entries
+                        .iter()
+                        .filter(|(name, _)| dotglob || pat.starts_with_dot() || !name.starts_with('.'))
+                        .filter(|(_, is_dir)| *is_dir || !want_dir)
+                        .filter(|(name, _)| if nocase { pat.matches(&name.to_lowercase()) } else { pat.matches(name) })
+                        .map(|(name, _)| name)
+                        .collect();
+                    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                    for name in names {
+                        next.push((join_display(disp, name), path::normalize(abs, name)));
+                    }
                 }
             }
             cands = next;
@@ -526,14 +705,32 @@ impl Shell {
                 return Vec::new();
             }
         }
-        // Literal components after a wildcard must exist.
-        let mut out = Vec::new();
-        for (disp, abs) in cands {
-            if self.vfs.stat(&abs).await.is_ok() {
-                out.push(if trailing_slash { format!("{disp}/") } else { disp });
-            }
+        if !seen_wild {
+            // No active wildcard after all (`[` without `]`): the word stays as typed.
+            return Vec::new();
         }
+        // bash sorts the whole result (`a-b/x` before `a/x`), not level by level.
+        let mut out: Vec<String> = cands.into_iter().map(|(disp, _)| if trailing_slash { format!("{disp}/") } else { disp }).collect();
+        out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         out
+    }
+
+    /// One directory's entries (name, is a directory), listed once per glob.
+    async fn listing(&self, cache: &mut HashMap<String, Arc<Vec<(String, bool)>>>, abs: &str) -> Arc<Vec<(String, bool)>> {
+        if let Some(l) = cache.get(abs) {
+            return l.clone();
+        }
+        let entries = match self.vfs.read_dir(abs).await {
+            Ok(es) => es.into_iter().map(|e| { let d = e.meta.is_dir(); (e.name, d) }).collect(),
+            Err(_) => Vec::new(),
+        };
+        let l = Arc::new(entries);
+        cache.insert(abs.to_string(), l.clone());
+        l
+    }
+
+    pub(crate) fn shopt_on(&self, name: &str) -> bool {
+        self.shopt.iter().any(|o| o == name)
     }
 }
 
@@ -547,25 +744,58 @@ fn join_display(base: &str, name: &str) -> String {
     }
 }
 
-fn is_at(p: &ParamExpr) -> bool {
-    p.name == "@" || matches!(&p.index, Some(w) if w.as_plain() == Some("@"))
+/// The target of `$(< file)`: a list that is one simple command made of one `<` redirection.
+fn lone_input_redirect(list: &List) -> Option<&Word> {
+    let [item] = list.items.as_slice() else { return None };
+    if item.background || !item.and_or.rest.is_empty() || item.and_or.first.negated {
+        return None;
+    }
+    let [cmd] = item.and_or.first.commands.as_slice() else { return None };
+    let CommandKind::Simple { assigns, words } = &cmd.kind else { return None };
+    match (assigns.is_empty() && words.is_empty(), cmd.redirects.as_slice()) {
+        (true, [Redirect { fd: None | Some(0), op: RedirOp::In, target: RedirTarget::Word(w) }]) => Some(w),
+        _ => None,
+    }
 }
 
-fn replace(v: &str, pat: &Pattern, rep: &str, mode: Option<char>) -> String {
+fn is_star(p: &ParamExpr) -> bool {
+    p.name == "*" || matches!(&p.index, Some(w) if w.as_plain() == Some("*"))
+}
+
+/// A `${x/p/r}` replacement: `&` stands for the matched text unless quoted or escaped
+/// (bash 5.2's patsub_replacement).
+#[derive(Clone, Debug)]
+pub struct Replacement(Vec<(String, bool)>);
+
+impl Replacement {
+    fn render(&self, matched: &str) -> String {
+        let mut out = String::new();
+        for (text, quoted) in &self.0 {
+            if *quoted {
+                out.push_str(text);
+            } else {
+                out.push_str(&text.replace('&', matched));
+            }
+        }
+        out
+    }
+}
+
+fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> String {
     let chars: Vec<char> = v.chars().collect();
     let text = |a: usize, b: usize| -> String { chars[a..b].iter().collect() };
     match mode {
         Some('#') => {
             let lens = pat.matching_prefix_lens(v);
             match lens.last() {
-                Some(&n) => format!("{rep}{}", text(n, chars.len())),
+                Some(&n) => format!("{}{}", rep.render(&text(0, n)), text(n, chars.len())),
                 None => v.to_string(),
             }
         }
         Some('%') => {
             for s in 0..=chars.len() {
                 if pat.matches(&text(s, chars.len())) {
-                    return format!("{}{rep}", text(0, s));
+                    return format!("{}{}", text(0, s), rep.render(&text(s, chars.len())));
                 }
             }
             v.to_string()
@@ -590,7 +820,7 @@ fn replace(v: &str, pat: &Pattern, rep: &str, mode: Option<char>) -> String {
                 }
                 match found {
                     Some(e) => {
-                        out.push_str(rep);
+                        out.push_str(&rep.render(&text(i, e)));
                         i = e;
                         replaced = true;
                     }

@@ -26,6 +26,10 @@ pub enum SyntaxErrorKind {
     Unmatched(char),
     /// `${...}: bad substitution` (exit 1, not 2)
     BadSubstitution(String),
+    /// A one-line message as is (`[[ ]]` errors).
+    Message(String),
+    /// An unterminated `name=(` array assignment: as `Unmatched`, but bash exits 1.
+    UnmatchedArray,
 }
 
 impl SyntaxError {
@@ -44,13 +48,15 @@ impl SyntaxError {
                 format!("bash: -c: line {}: unexpected EOF while looking for matching `{}'\n", self.line, c)
             }
             SyntaxErrorKind::BadSubstitution(s) => format!("bash: line {}: {}: bad substitution\n", self.line, s),
+            SyntaxErrorKind::Message(m) => format!("bash: -c: line {}: {m}\n", self.line),
+            SyntaxErrorKind::UnmatchedArray => format!("bash: -c: line {}: unexpected EOF while looking for matching `)'\n", self.line),
         }
     }
 
     /// Bash's exit status for it.
     pub fn exit_code(&self) -> i32 {
         match self.kind {
-            SyntaxErrorKind::BadSubstitution(_) => 1,
+            SyntaxErrorKind::BadSubstitution(_) | SyntaxErrorKind::UnmatchedArray => 1,
             _ => 2,
         }
     }
@@ -362,8 +368,8 @@ impl Parser {
             }
             if !terminated {
                 self.warnings.push(format!(
-                    "bash: warning: here-document at line {} delimited by end-of-file (wanted `{}')\n",
-                    h.line, h.delimiter
+                    "bash: line {}: warning: here-document at line {} delimited by end-of-file (wanted `{}')\n",
+                    self.line, h.line, h.delimiter
                 ));
             }
             let word = if h.quoted {
@@ -478,6 +484,32 @@ impl Parser {
                         lit.push_str(&user);
                     }
                 }
+                '?' | '*' | '+' | '@' | '!' if stop == Stop::Meta && self.at(1) == Some('(') => {
+                    // An extglob group `@(a|b)`: kept as pattern text, `|` and all.
+                    let line = self.line;
+                    lit.push(c);
+                    lit.push('(');
+                    self.pos += 2;
+                    let mut depth = 0;
+                    loop {
+                        match self.bump() {
+                            Some('(') => {
+                                depth += 1;
+                                lit.push('(');
+                            }
+                            Some(')') if depth == 0 => {
+                                lit.push(')');
+                                break;
+                            }
+                            Some(')') => {
+                                depth -= 1;
+                                lit.push(')');
+                            }
+                            Some(ch) => lit.push(ch),
+                            None => return Err(self.err_unmatched(')', line)),
+                        }
+                    }
+                }
                 _ => {
                     self.bump();
                     lit.push(c);
@@ -503,7 +535,7 @@ impl Parser {
                 }
             }
             match self.cur() {
-                None => return Err(self.err_unmatched(')', line)),
+                None => return Err(SyntaxError { line, kind: SyntaxErrorKind::UnmatchedArray }),
                 Some(')') => {
                     self.pos += 1;
                     return Ok(out);
@@ -650,7 +682,14 @@ impl Parser {
             Some('(') => {
                 let line = self.line;
                 self.pos += 2;
-                let list = self.parse_nested_list(')', line)?;
+                // bash reports an unclosed `$(` at the line after the end of the text.
+                let eof_line = self.eof_line();
+                let list = self.parse_nested_list(')', line).map_err(|mut e| {
+                    if e.kind == SyntaxErrorKind::Unmatched(')') && self.pos >= self.chars.len() {
+                        e.line = e.line.max(eof_line);
+                    }
+                    e
+                })?;
                 Ok(Some(WordPart::CommandSub(Arc::new(list))))
             }
             Some('{') => {
@@ -787,6 +826,10 @@ impl Parser {
             }
             None => return Err(self.err_unmatched('}', line)),
             _ => return Err(bad(self)),
+        }
+        if indirect && matches!(self.cur(), Some('*') | Some('@')) && self.at(1) == Some('}') {
+            self.pos += 2;
+            return Ok(WordPart::Param(Box::new(ParamExpr { name, index: None, indirect: true, op: ParamOp::Names })));
         }
         let mut index = None;
         if self.cur() == Some('[') {
@@ -1253,6 +1296,17 @@ impl Parser {
                     return;
                 }
             }
+            let decl = words
+                .first()
+                .and_then(|f| f.as_plain())
+                .is_some_and(|f| matches!(f, "declare" | "typeset" | "local" | "export" | "readonly"));
+            if let (true, Some(items)) = (decl, w.array) {
+                // `local -a a=(x y)`: the builtin gets `a=(...)` with the elements quoted.
+                let mut parts = w.parts;
+                parts.push(WordPart::ArrayLit(items));
+                words.push(Word { parts });
+                return;
+            }
             words.push(Word { parts: w.parts });
         };
         if let Some(w) = first {
@@ -1268,7 +1322,17 @@ impl Parser {
                     let Tok::Word(w) = self.next()? else { unreachable!() };
                     push_word(w, &mut assigns, &mut words);
                 }
-                Tok::Op("(") if !words.is_empty() => return Err(self.unexpected()),
+                Tok::Op("(") if !words.is_empty() => {
+                    // `name (` starts a function definition: bash complains about what follows.
+                    if words.len() == 1 && assigns.is_empty() {
+                        self.next()?;
+                        if matches!(self.peek()?, Tok::Eof | Tok::Newline) {
+                            let line = self.peek_line()?;
+                            return Err(SyntaxError { line, kind: SyntaxErrorKind::UnexpectedToken("newline".into()) });
+                        }
+                    }
+                    return Err(self.unexpected());
+                }
                 _ => break,
             }
         }
@@ -1304,7 +1368,8 @@ impl Parser {
         self.next()?;
         let (op, target) = match op {
             "<" => (RedirOp::In, RedirTarget::Word(Word { parts: w.parts })),
-            ">" | ">|" => (RedirOp::Out, RedirTarget::Word(Word { parts: w.parts })),
+            ">" => (RedirOp::Out, RedirTarget::Word(Word { parts: w.parts })),
+            ">|" => (RedirOp::Clobber, RedirTarget::Word(Word { parts: w.parts })),
             ">>" => (RedirOp::Append, RedirTarget::Word(Word { parts: w.parts })),
             "<>" => (RedirOp::ReadWrite, RedirTarget::Word(Word { parts: w.parts })),
             ">&" => (RedirOp::DupOut, RedirTarget::Word(Word { parts: w.parts })),
@@ -1428,6 +1493,7 @@ impl Parser {
         self.expect_word("case")?;
         let subject = match self.next()? {
             Tok::Word(w) => Word { parts: w.parts },
+            Tok::Eof | Tok::Newline => return Err(SyntaxError { line: self.line, kind: SyntaxErrorKind::UnexpectedToken("newline".into()) }),
             _ => return Err(self.unexpected()),
         };
         self.skip_newlines()?;
@@ -1539,10 +1605,23 @@ impl Parser {
             } else {
                 match self.next()? {
                     Tok::Word(w) => Word { parts: w.parts },
-                    _ => return Err(self.unexpected()),
+                    t => {
+                        let msg = format!("unexpected argument `{}' to conditional binary operator", tok_text(&t));
+                        return Err(SyntaxError { line: self.line, kind: SyntaxErrorKind::Message(msg) });
+                    }
                 }
             };
             return Ok(CondExpr::Binary(left, op, right));
+        }
+        let ends = match self.peek()? {
+            Tok::Word(w) => w.plain() == Some("]]"),
+            Tok::Op("&&" | "||" | ")") => true,
+            _ => false,
+        };
+        if !ends {
+            let line = self.peek_line()?;
+            let msg = format!("unexpected token `{}', conditional binary operator expected", tok_text(self.peek()?));
+            return Err(SyntaxError { line, kind: SyntaxErrorKind::Message(msg) });
         }
         Ok(CondExpr::Word(left))
     }
@@ -1556,6 +1635,16 @@ impl Parser {
             ),
             _ => false,
         })
+    }
+}
+
+/// A token as bash names it in a syntax error.
+fn tok_text(t: &Tok) -> String {
+    match t {
+        Tok::Word(w) => w.raw.clone(),
+        Tok::Op(o) => o.to_string(),
+        Tok::IoNumber(n) => n.to_string(),
+        Tok::Newline | Tok::Eof => "newline".into(),
     }
 }
 
@@ -1594,6 +1683,9 @@ fn is_assignment_prefix(lit: &str) -> bool {
 }
 
 fn as_assignment(w: &RawWord) -> Option<Assign> {
+    if let Some(a) = as_subscript_assignment(w) {
+        return Some(a);
+    }
     let WordPart::Lit(first) = w.parts.first()? else { return None };
     let eq = first.find('=')?;
     let (lhs, rest) = (&first[..eq], &first[eq + 1..]);
@@ -1620,6 +1712,51 @@ fn as_assignment(w: &RawWord) -> Option<Assign> {
         AssignValue::Scalar(Word { parts })
     };
     Some(Assign { name: name.to_string(), index, value, append })
+}
+
+/// `name[subscript]=value` where the subscript holds expansions or quotes (`m[$k]=1`,
+/// `m["a b"]+=x`): the literal parts around them carry `name[` and `]=`.
+fn as_subscript_assignment(w: &RawWord) -> Option<Assign> {
+    let WordPart::Lit(first) = w.parts.first()? else { return None };
+    let open = first.find('[')?;
+    let name = &first[..open];
+    if !is_valid_name(name) || first[open..].contains("]=") || first[open..].contains("]+=") {
+        return None;
+    }
+    let mut index = Vec::new();
+    if open + 1 < first.len() {
+        index.push(WordPart::Lit(first[open + 1..].to_string()));
+    }
+    for (k, part) in w.parts.iter().enumerate().skip(1) {
+        if let WordPart::Lit(text) = part {
+            let (close, append) = match (text.find("]="), text.find("]+=")) {
+                (Some(a), Some(b)) if b < a => (b, true),
+                (Some(a), _) => (a, false),
+                (None, Some(b)) => (b, true),
+                (None, None) => {
+                    index.push(part.clone());
+                    continue;
+                }
+            };
+            if close > 0 {
+                index.push(WordPart::Lit(text[..close].to_string()));
+            }
+            let rest = &text[close + if append { 3 } else { 2 }..];
+            let mut value = Vec::new();
+            if !rest.is_empty() {
+                value.push(WordPart::Lit(rest.to_string()));
+            }
+            value.extend(w.parts[k + 1..].iter().cloned());
+            return Some(Assign {
+                name: name.to_string(),
+                index: Some(Word { parts: index }),
+                value: AssignValue::Scalar(Word { parts: value }),
+                append,
+            });
+        }
+        index.push(part.clone());
+    }
+    None
 }
 
 fn unquote_delimiter(raw: &str) -> String {
@@ -1676,7 +1813,14 @@ fn ansi_c_escape(e: char, p: &mut Parser, s: &mut String) {
                 p.pos += 1;
                 n += 1;
             }
-            if let Some(c) = char::from_u32(v).filter(|_| n > 0) {
+            if n > 0 && v >= 0x80 {
+                // In the C locale bash cannot encode the character and keeps the escape.
+                if e == 'u' {
+                    s.push_str(&format!("\\u{v:04X}"));
+                } else {
+                    s.push_str(&format!("\\U{v:08X}"));
+                }
+            } else if let Some(c) = char::from_u32(v).filter(|_| n > 0) {
                 s.push(c);
             } else {
                 s.push('\\');

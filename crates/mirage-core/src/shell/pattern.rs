@@ -7,6 +7,8 @@ enum Tok {
     Any,
     Star,
     Class { negated: bool, items: Vec<ClassItem> },
+    /// Extglob `?(..)` `*(..)` `+(..)` `@(..)` `!(..)`: the operator and its alternatives.
+    Ext(char, Vec<Vec<Tok>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,43 +44,7 @@ impl Pattern {
                 }
             }
         }
-        let mut toks = Vec::new();
-        let mut i = 0;
-        while i < cs.len() {
-            let (c, q) = cs[i];
-            if q {
-                toks.push(Tok::Char(c));
-                i += 1;
-                continue;
-            }
-            match c {
-                '*' => {
-                    if toks.last() != Some(&Tok::Star) {
-                        toks.push(Tok::Star);
-                    }
-                    i += 1;
-                }
-                '?' => {
-                    toks.push(Tok::Any);
-                    i += 1;
-                }
-                '[' => match parse_class(&cs, i + 1) {
-                    Some((tok, next)) => {
-                        toks.push(tok);
-                        i = next;
-                    }
-                    None => {
-                        toks.push(Tok::Char('['));
-                        i += 1;
-                    }
-                },
-                c => {
-                    toks.push(Tok::Char(c));
-                    i += 1;
-                }
-            }
-        }
-        Pattern { toks }
+        Pattern { toks: compile(&cs) }
     }
 
     /// A pattern from unquoted text.
@@ -112,10 +78,118 @@ impl Pattern {
         match_from(&self.toks, &chars)
     }
 
+    /// Whether the pattern holds an extglob group.
+    pub fn is_extglob(&self) -> bool {
+        has_ext(&self.toks)
+    }
+
     /// Lengths (in chars) of the prefixes of `s` that match, shortest first.
     pub fn matching_prefix_lens(&self, s: &str) -> Vec<usize> {
         let chars: Vec<char> = s.chars().collect();
         (0..=chars.len()).filter(|&n| match_from(&self.toks, &chars[..n])).collect()
+    }
+}
+
+
+/// Compile (char, quoted) pairs into tokens.
+fn compile(cs: &[(char, bool)]) -> Vec<Tok> {
+        let mut toks = Vec::new();
+        let mut i = 0;
+        while i < cs.len() {
+            let (c, q) = cs[i];
+            if q {
+                toks.push(Tok::Char(c));
+                i += 1;
+                continue;
+            }
+            if matches!(c, '?' | '*' | '+' | '@' | '!') && cs.get(i + 1) == Some(&('(', false)) {
+                if let Some((alts, next)) = parse_ext(cs, i + 2) {
+                    toks.push(Tok::Ext(c, alts));
+                    i = next;
+                    continue;
+                }
+            }
+            match c {
+                '*' => {
+                    if toks.last() != Some(&Tok::Star) {
+                        toks.push(Tok::Star);
+                    }
+                    i += 1;
+                }
+                '?' => {
+                    toks.push(Tok::Any);
+                    i += 1;
+                }
+                '[' => match parse_class(cs, i + 1) {
+                    Some((tok, next)) => {
+                        toks.push(tok);
+                        i = next;
+                    }
+                    None => {
+                        toks.push(Tok::Char('['));
+                        i += 1;
+                    }
+                },
+                c => {
+                    toks.push(Tok::Char(c));
+                    i += 1;
+                }
+            }
+        }
+    toks
+}
+
+/// The alternatives of an extglob group starting after its `(`, and the index after its `)`.
+fn parse_ext(cs: &[(char, bool)], start: usize) -> Option<(Vec<Vec<Tok>>, usize)> {
+    let mut depth = 0;
+    let mut alts = Vec::new();
+    let mut from = start;
+    let mut i = start;
+    while i < cs.len() {
+        let (c, q) = cs[i];
+        if !q {
+            match c {
+                '(' => depth += 1,
+                ')' if depth == 0 => {
+                    alts.push(compile(&cs[from..i]));
+                    return Some((alts, i + 1));
+                }
+                ')' => depth -= 1,
+                '|' if depth == 0 => {
+                    alts.push(compile(&cs[from..i]));
+                    from = i + 1;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn has_ext(toks: &[Tok]) -> bool {
+    toks.iter().any(|t| matches!(t, Tok::Ext(..)))
+}
+
+/// Backtracking matcher for patterns with extglob groups.
+fn match_rec(toks: &[Tok], s: &[char]) -> bool {
+    let Some(first) = toks.first() else { return s.is_empty() };
+    let rest = &toks[1..];
+    match first {
+        Tok::Char(c) => s.first() == Some(c) && match_rec(rest, &s[1..]),
+        Tok::Any => !s.is_empty() && match_rec(rest, &s[1..]),
+        Tok::Class { negated, items } => !s.is_empty() && class_has(items, s[0]) != *negated && match_rec(rest, &s[1..]),
+        Tok::Star => (0..=s.len()).any(|k| match_rec(rest, &s[k..])),
+        Tok::Ext(kind, alts) => {
+            let alt = |sub: &[char]| alts.iter().any(|a| match_rec(a, sub));
+            match kind {
+                '@' => (0..=s.len()).any(|k| alt(&s[..k]) && match_rec(rest, &s[k..])),
+                '?' => match_rec(rest, s) || (0..=s.len()).any(|k| alt(&s[..k]) && match_rec(rest, &s[k..])),
+                '!' => (0..=s.len()).any(|k| !alt(&s[..k]) && match_rec(rest, &s[k..])),
+                '*' => match_rec(rest, s) || (1..=s.len()).any(|k| alt(&s[..k]) && match_rec(toks, &s[k..])),
+                _ => (1..=s.len()).any(|k| alt(&s[..k]) && (match_rec(rest, &s[k..]) || match_rec(toks, &s[k..]))),
+            }
+        }
     }
 }
 
@@ -176,6 +250,9 @@ fn class_has(items: &[ClassItem], c: char) -> bool {
 }
 
 fn match_from(toks: &[Tok], s: &[char]) -> bool {
+    if has_ext(toks) {
+        return match_rec(toks, s);
+    }
     // Iterative matcher with single-star backtracking (linear in practice).
     let (mut ti, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -189,7 +266,7 @@ fn match_from(toks: &[Tok], s: &[char]) -> bool {
                 ti += 1;
                 continue;
             }
-            None => false,
+            Some(Tok::Ext(..)) | None => false,
         };
         if ok {
             ti += 1;
@@ -221,5 +298,12 @@ mod tests {
         assert!(!Pattern::new(&[("*", true)]).matches("a"));
         assert!(Pattern::parse("*a*b*").matches("xxaxxbxx"));
         assert!(Pattern::parse("\\*").matches("*"));
+        assert!(Pattern::parse("*.@(log|txt)").matches("file.log"));
+        assert!(!Pattern::parse("*.@(log|txt)").matches("file.csv"));
+        assert!(Pattern::parse("!(a|b).txt").matches("c.txt"));
+        assert!(!Pattern::parse("!(a|b).txt").matches("a.txt"));
+        assert!(Pattern::parse("+(ab)").matches("ababab"));
+        assert!(Pattern::parse("x*(y)z").matches("xz"));
+        assert!(Pattern::parse("?(a)b").matches("b"));
     }
 }
