@@ -225,12 +225,17 @@ impl S3Resource {
                 if self.dir_exists(path).await? {
                     return Ok(Metadata::dir());
                 }
-                // The marker check is retried: a transient 5xx on a file's HEAD and then on the
-                // marker must not turn the file into a directory. Only a marker that still fails
-                // after every attempt (s3s-fs's empty folder) or exists is a directory.
-                match self.client.head_object(&format!("{key}/")).await {
-                    Ok(_) | Err(S3Error::Service { status: 500..=599, .. }) => return Ok(Metadata::dir()),
-                    Err(_) => {}
+                // No children: a transient failure on a file, or an empty folder whose only trace
+                // is its `key/` marker. A server error is never taken for a folder: only a
+                // marker that answers is one (S3 semantics, whatever the server does on errors).
+                match self.client.head_object(&key).await {
+                    Ok(m) => return Ok(file_meta(m.size, m.last_modified, m.etag)),
+                    Err(e) => {
+                        if self.client.head_object(&format!("{key}/")).await.is_ok() {
+                            return Ok(Metadata::dir());
+                        }
+                        return if e.is_not_found() { Err(FsError::not_found()) } else { Err(fs_error(e)) };
+                    }
                 }
             }
             Err(_) => {}
