@@ -69,6 +69,8 @@ pub struct Workspace {
     /// never see each other's half-changed cwd.
     session: tokio::sync::Mutex<Shell>,
     closed: AtomicBool,
+    /// Whether the "redis unavailable" warning was given (once per workspace).
+    redis_warned: AtomicBool,
 }
 
 impl Workspace {
@@ -84,7 +86,7 @@ impl Workspace {
         let vfs = Arc::new(Vfs::new(table));
         let registry = Arc::new(Registry::builtin());
         let shell = Shell::new(vfs.clone(), registry.clone(), "/".into(), &HashMap::new());
-        Ok(Workspace { vfs, registry, options, session: tokio::sync::Mutex::new(shell), closed: AtomicBool::new(false) })
+        Ok(Workspace { vfs, registry, options, session: tokio::sync::Mutex::new(shell), closed: AtomicBool::new(false), redis_warned: AtomicBool::new(false) })
     }
 
     pub fn vfs(&self) -> &Arc<Vfs> {
@@ -145,6 +147,8 @@ impl Workspace {
             stdout: Output::Capture(out_cap.clone()),
             stderr: Output::Capture(err_cap.clone()),
         };
+        let redis = self.options.cache.redis_conns();
+        let redis_before: u64 = redis.iter().map(|c| c.fallbacks()).sum();
         let forked = opts.cwd.is_some() || opts.env.is_some();
         let run = async {
             if forked {
@@ -181,6 +185,11 @@ impl Workspace {
             stderr.extend_from_slice(
                 format!("mirage: output truncated at {} bytes (narrow the command, e.g. with head or grep)\n", self.options.max_output_bytes).as_bytes(),
             );
+        }
+        // Redis failing is not an outage: the command went to the bucket. Say so once.
+        if redis.iter().map(|c| c.fallbacks()).sum::<u64>() > redis_before && !self.redis_warned.swap(true, Ordering::SeqCst) {
+            let reason = redis.iter().map(|c| c.reason()).find(|r| !r.is_empty()).unwrap_or_else(|| "no answer".into());
+            stderr.extend_from_slice(format!("mirage: redis unavailable ({reason}); using the bucket directly\n").as_bytes());
         }
         Ok(ExecOutput { stdout: out_cap.take(), stderr, exit_code: status })
     }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod mount;
 pub mod path;
 pub mod ram;
+pub mod redis_store;
 pub mod resource;
 pub mod s3;
 

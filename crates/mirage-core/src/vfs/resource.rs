@@ -134,6 +134,12 @@ pub trait Resource: Send + Sync + 'static {
     fn writable(&self) -> bool {
         true
     }
+
+    /// What names this resource's data in a cache shared between processes (for S3/B2:
+    /// endpoint, bucket and key prefix; never a credential). `None`: not shareable.
+    fn cache_identity(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Join two resource-relative paths.
