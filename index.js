@@ -839,6 +839,7 @@ module.exports.BackblazeResource = nativeBinding.BackblazeResource
 module.exports.DiskResource = nativeBinding.DiskResource
 module.exports.ExecuteResult = nativeBinding.ExecuteResult
 module.exports.RAMResource = nativeBinding.RAMResource
+module.exports.RedisFileCacheStore = nativeBinding.RedisFileCacheStore
 module.exports.S3Resource = nativeBinding.S3Resource
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.WorkspaceFs = nativeBinding.WorkspaceFs

@@ -5,9 +5,11 @@
 
 mod errors;
 mod js_command;
+mod redis_cache;
 mod resources;
 mod workspace;
 
 pub use js_command::*;
+pub use redis_cache::*;
 pub use resources::*;
 pub use workspace::*;
