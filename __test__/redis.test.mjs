@@ -205,3 +205,25 @@ describe('Redis index and byte cache shared by two processes', { skip: skipReaso
     assert.ok(!keys.some((k) => k.includes('127.0.0.1') || k.includes(s3.bucket)))
   })
 })
+
+describe('Redis options', () => {
+  it('are validated without echoing the URL (it may hold a password)', async () => {
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const { Workspace, RAMResource, RedisFileCacheStore } = require('../index.js')
+    for (const url of ['http://:hunter2pw@cache:6379', 'redis://:hunter2pw@[bad']) {
+      assert.throws(() => new RedisFileCacheStore({ url }), (e) => /invalid Redis URL/.test(e.message) && !e.message.includes('hunter2pw'))
+      assert.throws(
+        () => new Workspace({ '/r/': new RAMResource() }, { index: { type: 'redis', url } }),
+        (e) => /index: invalid Redis URL/.test(e.message) && !e.message.includes('hunter2pw'),
+      )
+    }
+    assert.throws(() => new RedisFileCacheStore({ cacheLimit: 'lots' }), /cacheLimit: invalid size 'lots'/)
+    const store = new RedisFileCacheStore({ url: 'redis://127.0.0.1:1/0', cacheLimit: '64MB' })
+    assert.equal(store.cacheLimit, 64 * 1024 * 1024)
+    assert.equal(store.keyPrefix, 'mirage:cache:')
+    assert.equal(new RedisFileCacheStore().cacheLimit, 512 * 1024 * 1024)
+    // Nothing listens on port 1: the store answers "not held" instead of failing.
+    assert.equal(await store.size(), null)
+  })
+})
