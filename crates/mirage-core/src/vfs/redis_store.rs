@@ -101,7 +101,8 @@ struct State {
 
 #[derive(Default)]
 struct Pending {
-    ops: Vec<Replay>,
+    /// Each with the extra time it may take.
+    ops: Vec<(Replay, Duration)>,
     /// Namespace -> a wipe of it, once `ops` overflowed.
     wipes: BTreeMap<String, Replay>,
 }
@@ -197,18 +198,18 @@ impl RedisConn {
             let mut p = self.pending.lock().unwrap();
             (std::mem::take(&mut p.ops), std::mem::take(&mut p.wipes))
         };
-        let mut todo: Vec<(Option<String>, Replay)> = wipes.into_iter().map(|(k, v)| (Some(k), v)).collect();
-        todo.extend(ops.into_iter().map(|o| (None, o)));
-        for (i, (_, op)) in todo.iter().enumerate() {
-            let ok = matches!(tokio::time::timeout(self.timeout + SCAN_EXTRA, op(conn.clone())).await, Ok(Ok(())));
+        let mut todo: Vec<(Option<String>, Replay, Duration)> = wipes.into_iter().map(|(k, v)| (Some(k), v, SCAN_EXTRA)).collect();
+        todo.extend(ops.into_iter().map(|(o, extra)| (None, o, extra)));
+        for (i, (_, op, extra)) in todo.iter().enumerate() {
+            let ok = matches!(tokio::time::timeout(self.timeout + *extra, op(conn.clone())).await, Ok(Ok(())));
             if !ok {
                 let mut p = self.pending.lock().unwrap();
-                for (ns, op) in todo[i..].iter().cloned() {
+                for (ns, op, extra) in todo[i..].iter().cloned() {
                     match ns {
                         Some(ns) => {
                             p.wipes.insert(ns, op);
                         }
-                        None => p.ops.push(op),
+                        None => p.ops.push((op, extra)),
                     }
                 }
                 drop(p);
@@ -255,7 +256,7 @@ impl RedisConn {
             return;
         }
         if p.ops.len() < MAX_PENDING {
-            p.ops.push(op);
+            p.ops.push((op, extra));
         } else {
             p.ops.clear();
             p.wipes.insert(ns.to_string(), wipe);
