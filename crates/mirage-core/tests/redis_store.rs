@@ -334,3 +334,30 @@ async fn redis_down_falls_back_to_the_bucket_and_recovers() {
     assert_eq!(a.read_dir("logs").await.unwrap().len(), 3);
     assert_eq!(b.n(), n, "cached in Redis again");
 }
+
+#[tokio::test]
+async fn shared_index_with_bytes_kept_in_each_process_still_sees_other_writes() {
+    let srv = server_or_skip!();
+    let b = bucket().await;
+    let ns = namespace_of(&b.cache_identity().unwrap());
+    let make = || {
+        let conn = RedisConn::new(&srv.url(), Duration::from_millis(200)).unwrap();
+        let ri = RedisIndexOptions { conn, key_prefix: "mirage:index:".into() };
+        let opts = CacheOptions { redis_index: Some(ri.clone()), ..Default::default() };
+        let index: Arc<dyn IndexStore> = Arc::new(RedisIndexStore::new(&ri, &ns, opts.index_ttl));
+        let bytes: Arc<dyn CacheStore> = Arc::new(mirage_core::vfs::cache::RamCacheStore::new(1 << 20));
+        let inner: Arc<dyn Resource> = b.clone();
+        CachedResource::new(inner, index, bytes, format!("{ns}:"), opts)
+    };
+    let (a, bb) = (make(), make());
+    assert_eq!(read_all(&bb, "top.txt").await.unwrap(), b"top\n");
+    let n = b.n();
+    // The first reuse confirms the bytes with a HEAD (its answer goes to the shared index);
+    // after that they are known current through the index: no request.
+    assert_eq!(read_all(&bb, "top.txt").await.unwrap(), b"top\n");
+    assert_eq!(b.n(), n + 1);
+    assert_eq!(read_all(&bb, "top.txt").await.unwrap(), b"top\n");
+    assert_eq!(b.n(), n + 1);
+    a.write("top.txt", Bytes::from_static(b"changed\n")).await.unwrap();
+    assert_eq!(read_all(&bb, "top.txt").await.unwrap(), b"changed\n");
+}

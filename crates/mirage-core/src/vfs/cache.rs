@@ -532,8 +532,11 @@ impl CachedResource {
                 }
                 // A listing without ETags (some servers leave them out): go by age.
             }
+            // Bytes kept in this process under a shared index: another instance's write
+            // shows only in the index, so their age alone does not make them current.
+            let local_bytes_shared_index = self.opts.redis_index.is_some() && self.opts.redis_bytes.is_none();
             let age = SystemTime::now().duration_since(obj.checked_at).unwrap_or_default();
-            if age < self.opts.index_ttl {
+            if age < self.opts.index_ttl && !local_bytes_shared_index {
                 return Ok(true);
             }
         }
