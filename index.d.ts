@@ -311,6 +311,22 @@ export declare class RAMResource {
   get kind(): string
 }
 
+/**
+ * Object bytes in Redis: pass it as `cache` in the `Workspace` options. One store may be
+ * shared by several workspaces; every process using the same Redis and `keyPrefix` shares
+ * its entries.
+ */
+export declare class RedisFileCacheStore {
+  constructor(options?: RedisFileCacheOptions | undefined | null)
+  /** The most bytes kept, as a number. */
+  get cacheLimit(): number
+  get keyPrefix(): string
+  /** Bytes held in Redis now (by the store's own count), or `null` when Redis does not answer. */
+  size(): Promise<number | null>
+  /** Forget every object of this store (every workspace and process using it). */
+  clear(): Promise<void>
+}
+
 /** Any S3-compatible bucket. */
 export declare class S3Resource {
   constructor(config: S3Config)
@@ -709,11 +725,21 @@ export interface GCSConfig {
   maxConcurrency?: number
 }
 
-/** The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off). */
+/**
+ * The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off), kept in
+ * this process (`type: 'ram'`, the default) or in Redis (`type: 'redis'`, shared by every
+ * process using the same Redis and `keyPrefix`).
+ */
 export interface IndexConfig {
-  /** `'ram'` (the default; the only store in this version). */
-  type?: string
+  /** `'ram'` (the default) or `'redis'`. */
+  type?: 'ram' | 'redis'
   ttl?: number
+  /** With `type: 'redis'`: `redis://[:password@]host:port/db` or `rediss://…` (default `redis://localhost:6379/0`). */
+  url?: string
+  /** With `type: 'redis'`: prefix of every key (default `mirage:index:`). */
+  keyPrefix?: string
+  /** With `type: 'redis'`: timeout of each Redis call in milliseconds (default 200). */
+  timeoutMs?: number
 }
 
 /** r" MinIO: the endpoint is required; path-style by default. */
@@ -855,6 +881,21 @@ export interface R2Config {
   maxAttempts?: number
   /** Requests in flight at once on this resource (default 32). */
   maxConcurrency?: number
+}
+
+/** Options of `new RedisFileCacheStore(...)`. */
+export interface RedisFileCacheOptions {
+  /** `redis://[:password@]host:port/db` or `rediss://…` (TLS); default `redis://localhost:6379/0`. */
+  url?: string
+  /**
+   * Prefix of every key this store writes (default `mirage:cache:`); tenants sharing a
+   * Redis use different prefixes.
+   */
+  keyPrefix?: string
+  /** Most bytes kept in Redis (default `'512MB'`); least recently used objects go first. */
+  cacheLimit?: number | string
+  /** Timeout of each Redis call in milliseconds (default 200); past it the command goes to the bucket. */
+  timeoutMs?: number
 }
 
 /**
@@ -1001,6 +1042,14 @@ export interface WorkspaceOptions {
   cacheLimit?: number | string
   /** Largest object whose bytes are cached (default `'16MB'`). */
   cacheMaxObjectSize?: number | string
-  /** The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds). */
+  /**
+   * The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds), or in Redis:
+   * `{ type: 'redis', url, ttl, keyPrefix, timeoutMs }`.
+   */
   index?: IndexConfig
+  /**
+   * Where object bytes are cached: in this process (the default) or
+   * `new RedisFileCacheStore({ url, cacheLimit })`.
+   */
+  cache?: RedisFileCacheStore
 }

@@ -850,6 +850,7 @@ module.exports.ProvisionResult = nativeBinding.ProvisionResult
 module.exports.QingStorResource = nativeBinding.QingStorResource
 module.exports.R2Resource = nativeBinding.R2Resource
 module.exports.RAMResource = nativeBinding.RAMResource
+module.exports.RedisFileCacheStore = nativeBinding.RedisFileCacheStore
 module.exports.S3Resource = nativeBinding.S3Resource
 module.exports.ScalewayResource = nativeBinding.ScalewayResource
 module.exports.SeaweedFSResource = nativeBinding.SeaweedFSResource

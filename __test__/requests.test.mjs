@@ -279,7 +279,7 @@ describe('caches', () => {
     await counted(small, 'cat /b/p/08.log >/dev/null')
     assert.equal((await counted(small, 'cat /b/p/08.log >/dev/null')).st.byKind.GET, 1, 'over the limit: not kept')
     assert.throws(() => workspace({ cacheLimit: 'lots' }), /cacheLimit: invalid size 'lots'/)
-    assert.throws(() => workspace({ index: { type: 'redis' } }), /index.type 'redis' is not supported/)
+    assert.throws(() => workspace({ index: { type: 'memcached' } }), /index.type 'memcached' is not supported/)
     assert.throws(() => workspace({ consistency: 'sometimes' }))
   })
 })

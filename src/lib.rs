@@ -6,10 +6,12 @@
 mod errors;
 mod js_command;
 mod presets;
+mod redis_cache;
 mod resources;
 mod workspace;
 
 pub use js_command::*;
 pub use presets::*;
+pub use redis_cache::*;
 pub use resources::*;
 pub use workspace::*;

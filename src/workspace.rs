@@ -45,13 +45,21 @@ pub enum ConsistencyPolicy {
     ALWAYS,
 }
 
-/// The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off).
+/// The listing/metadata index: `{ ttl }` in seconds (default 600; 0 turns it off), kept in
+/// this process (`type: 'ram'`, the default) or in Redis (`type: 'redis'`, shared by every
+/// process using the same Redis and `keyPrefix`).
 #[napi(object)]
 pub struct IndexConfig {
-    /// `'ram'` (the default; the only store in this version).
-    #[napi(js_name = "type")]
+    /// `'ram'` (the default) or `'redis'`.
+    #[napi(js_name = "type", ts_type = "'ram' | 'redis'")]
     pub kind: Option<String>,
     pub ttl: Option<f64>,
+    /// With `type: 'redis'`: `redis://[:password@]host:port/db` or `rediss://…` (default `redis://localhost:6379/0`).
+    pub url: Option<String>,
+    /// With `type: 'redis'`: prefix of every key (default `mirage:index:`).
+    pub key_prefix: Option<String>,
+    /// With `type: 'redis'`: timeout of each Redis call in milliseconds (default 200).
+    pub timeout_ms: Option<u32>,
 }
 
 fn size_option(name: &str, v: &Either<f64, String>) -> Result<u64> {
@@ -63,7 +71,7 @@ fn size_option(name: &str, v: &Either<f64, String>) -> Result<u64> {
 }
 
 /// The cache options of the core from the JS ones.
-fn cache_options(o: &WorkspaceOptions) -> Result<mirage_core::vfs::cache::CacheOptions> {
+fn cache_options(o: &WorkspaceOptions<'_>) -> Result<mirage_core::vfs::cache::CacheOptions> {
     use mirage_core::vfs::cache::{CacheOptions, ConsistencyPolicy as Policy};
     let mut c = CacheOptions::default();
     if let Some(p) = &o.consistency {
@@ -79,8 +87,17 @@ fn cache_options(o: &WorkspaceOptions) -> Result<mirage_core::vfs::cache::CacheO
         c.max_object_size = size_option("cacheMaxObjectSize", v)?;
     }
     if let Some(index) = &o.index {
-        if let Some(kind) = index.kind.as_deref().filter(|k| *k != "ram") {
-            return Err(invalid_arg(format!("index.type '{kind}' is not supported (only 'ram')")));
+        match index.kind.as_deref() {
+            None | Some("ram") => {}
+            Some("redis") => {
+                use mirage_core::vfs::redis_store::{RedisConn, RedisIndexOptions, DEFAULT_INDEX_KEY_PREFIX, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT};
+                let timeout = index.timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64)).unwrap_or(DEFAULT_TIMEOUT);
+                let conn = RedisConn::new(index.url.as_deref().unwrap_or(DEFAULT_REDIS_URL), timeout)
+                    .map_err(|e| invalid_arg(format!("index: {e}")))?;
+                let key_prefix = index.key_prefix.clone().unwrap_or_else(|| DEFAULT_INDEX_KEY_PREFIX.to_string());
+                c.redis_index = Some(RedisIndexOptions { conn, key_prefix });
+            }
+            Some(kind) => return Err(invalid_arg(format!("index.type '{kind}' is not supported ('ram' or 'redis')"))),
         }
         if let Some(ttl) = index.ttl {
             if !ttl.is_finite() || ttl < 0.0 {
@@ -89,12 +106,15 @@ fn cache_options(o: &WorkspaceOptions) -> Result<mirage_core::vfs::cache::CacheO
             c.index_ttl = std::time::Duration::from_secs_f64(ttl);
         }
     }
+    if let Some(store) = &o.cache {
+        c.redis_bytes = Some(store.inner.clone());
+    }
     Ok(c)
 }
 
 /// Options of `new Workspace(resources, options)`.
-#[napi(object)]
-pub struct WorkspaceOptions {
+#[napi(object, object_to_js = false)]
+pub struct WorkspaceOptions<'a> {
     /// The mode of every mount (default `'read'`).
     pub mode: Option<MountMode>,
     /// Per-mount modes, by mount prefix: `{ '/tmp/': 'write' }`.
@@ -123,8 +143,12 @@ pub struct WorkspaceOptions {
     /// Largest object whose bytes are cached (default `'16MB'`).
     #[napi(ts_type = "number | string")]
     pub cache_max_object_size: Option<Either<f64, String>>,
-    /// The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds).
+    /// The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds), or in Redis:
+    /// `{ type: 'redis', url, ttl, keyPrefix, timeoutMs }`.
     pub index: Option<IndexConfig>,
+    /// Where object bytes are cached: in this process (the default) or
+    /// `new RedisFileCacheStore({ url, cacheLimit })`.
+    pub cache: Option<ClassInstance<'a, crate::redis_cache::RedisFileCacheStore>>,
 }
 
 /// A remote store's prices, in US dollars.
@@ -260,7 +284,7 @@ impl ProvisionResult {
     }
 }
 
-fn core_options(options: &WorkspaceOptions) -> Result<CoreOptions> {
+fn core_options(options: &WorkspaceOptions<'_>) -> Result<CoreOptions> {
     let mut core_opts = CoreOptions { cache: cache_options(options)?, ..Default::default() };
     if let Some(n) = options.max_output_bytes {
         core_opts.max_output_bytes = n as usize;
@@ -543,7 +567,7 @@ impl Workspace {
         constructor,
         ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions"
     )]
-    pub fn new(env: &Env, resources: HashMap<String, Unknown<'_>>, options: Option<WorkspaceOptions>) -> Result<Self> {
+    pub fn new(env: &Env, resources: HashMap<String, Unknown<'_>>, options: Option<WorkspaceOptions<'_>>) -> Result<Self> {
         let options = options.unwrap_or(WorkspaceOptions {
             mode: None,
             mode_overrides: None,
@@ -556,6 +580,7 @@ impl Workspace {
             cache_limit: None,
             cache_max_object_size: None,
             index: None,
+            cache: None,
         });
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
@@ -597,7 +622,7 @@ impl Workspace {
     pub fn load<'env>(
         env: &'env Env,
         source: Either<String, Uint8Array>,
-        options: Option<WorkspaceOptions>,
+        options: Option<WorkspaceOptions<'env>>,
         overrides: Option<HashMap<String, Unknown<'env>>>,
     ) -> Result<PromiseRaw<'env, Workspace>> {
         let mut resources = HashMap::new();

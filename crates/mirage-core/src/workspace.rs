@@ -202,6 +202,8 @@ pub struct Workspace {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     history: Mutex<VecDeque<HistoryEntry>>,
     closed: AtomicBool,
+    /// Whether the "redis unavailable" warning was given (once per workspace).
+    redis_warned: AtomicBool,
 }
 
 impl Workspace {
@@ -226,6 +228,7 @@ impl Workspace {
             sessions: Mutex::new(HashMap::new()),
             history: Mutex::new(VecDeque::new()),
             closed: AtomicBool::new(false),
+            redis_warned: AtomicBool::new(false),
         };
         ws.insert_session(DEFAULT_SESSION, None).expect("a new workspace has no sessions");
         Ok(ws)
@@ -426,8 +429,15 @@ impl Workspace {
     pub async fn execute(&self, command: &str, opts: ExecOptions) -> Result<ExecOutput, WorkspaceError> {
         let out_cap = Capture::new(self.options.max_output_bytes);
         let err_cap = Capture::new(self.options.max_output_bytes);
+        let redis = self.options.cache.redis_conns();
+        let redis_before: u64 = redis.iter().map(|c| c.fallbacks()).sum();
         let (status, stats) = self.execute_to(command, opts, Output::Capture(out_cap.clone()), Output::Capture(err_cap.clone())).await?;
         let mut stderr = err_cap.take();
+        // Redis failing is not an outage: the command went to the bucket. Say so once.
+        if redis.iter().map(|c| c.fallbacks()).sum::<u64>() > redis_before && !self.redis_warned.swap(true, Ordering::SeqCst) {
+            let reason = redis.iter().map(|c| c.reason()).find(|r| !r.is_empty()).unwrap_or_else(|| "no answer".into());
+            stderr.extend_from_slice(format!("mirage: redis unavailable ({reason}); using the bucket directly\n").as_bytes());
+        }
         if out_cap.truncated() {
             stderr.extend_from_slice(
                 format!("mirage: output truncated at {} bytes (narrow the command, e.g. with head or grep)\n", self.options.max_output_bytes).as_bytes(),

@@ -19,8 +19,11 @@
 //!   fill that was in flight during an invalidation is discarded (an epoch counter), so a
 //!   read after a write always sees the write.
 //!
-//! The stores sit behind two small traits, `IndexStore` and `CacheStore`, so another
-//! backend (Redis, for several server instances) can replace the in-memory defaults.
+//! The stores sit behind two small traits, `IndexStore` and `CacheStore`; the in-memory
+//! ones are the default and `vfs::redis_store` has Redis ones, shared by several server
+//! instances. Stores shared that way hand out a *stamp* (a count of invalidations made by
+//! any instance) that a fill takes before asking the server; a put with a stale stamp is
+//! dropped, as the local epoch does within one process.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +67,26 @@ pub struct CacheOptions {
     pub max_object_size: u64,
     /// How long listings and metadata are trusted; zero turns the index off.
     pub index_ttl: Duration,
+    /// Keep listings and metadata in Redis instead of this process.
+    pub redis_index: Option<super::redis_store::RedisIndexOptions>,
+    /// Keep object bytes in this Redis store instead of this process.
+    pub redis_bytes: Option<Arc<super::redis_store::RedisCacheStore>>,
+}
+
+impl CacheOptions {
+    /// The Redis connections these options use (for the workspace's fallback warning).
+    pub fn redis_conns(&self) -> Vec<Arc<super::redis_store::RedisConn>> {
+        let mut v: Vec<Arc<super::redis_store::RedisConn>> = Vec::new();
+        if let Some(i) = &self.redis_index {
+            v.push(i.conn.clone());
+        }
+        if let Some(b) = &self.redis_bytes {
+            if !v.iter().any(|c| Arc::ptr_eq(c, b.conn())) {
+                v.push(b.conn().clone());
+            }
+        }
+        v
+    }
 }
 
 pub const DEFAULT_CACHE_LIMIT: u64 = 512 << 20;
@@ -77,6 +100,8 @@ impl Default for CacheOptions {
             cache_limit: DEFAULT_CACHE_LIMIT,
             max_object_size: DEFAULT_MAX_OBJECT_SIZE,
             index_ttl: DEFAULT_INDEX_TTL,
+            redis_index: None,
+            redis_bytes: None,
         }
     }
 }
@@ -108,13 +133,18 @@ pub fn parse_size(spec: &str) -> Result<u64, String> {
 
 /// Where listings and metadata are kept. Paths are resource-relative (`""` is the root).
 /// Listings are sorted by name (bytewise), walks by relative path. Entries expire after
-/// the store's TTL.
+/// the store's TTL. Puts carry the `stamp()` taken before the server was asked; a shared
+/// store drops a put whose stamp is older than its last invalidation.
 #[async_trait]
 pub trait IndexStore: Send + Sync + 'static {
+    /// A count of the invalidations so far (0 for stores that only this wrapper uses).
+    async fn stamp(&self) -> u64 {
+        0
+    }
     async fn get_meta(&self, path: &str) -> Option<Metadata>;
-    async fn put_meta(&self, path: &str, meta: Metadata);
+    async fn put_meta(&self, stamp: u64, path: &str, meta: Metadata);
     async fn get_listing(&self, dir: &str) -> Option<Arc<Vec<DirEntry>>>;
-    async fn put_listing(&self, dir: &str, entries: Arc<Vec<DirEntry>>);
+    async fn put_listing(&self, stamp: u64, dir: &str, entries: Arc<Vec<DirEntry>>);
     /// `Some(Some(meta))`: `dir` is listed and has `name`; `Some(None)`: listed without it;
     /// `None`: not listed. Stores that keep listings as hashes can answer without loading one.
     async fn listing_child(&self, dir: &str, name: &str) -> Option<Option<Metadata>> {
@@ -123,7 +153,8 @@ pub trait IndexStore: Send + Sync + 'static {
     }
     /// Every entry below `dir`, as `walk` returns it (paths relative to `dir`).
     async fn get_walk(&self, dir: &str) -> Option<Arc<Vec<(String, Metadata)>>>;
-    async fn put_walk(&self, dir: &str, entries: Arc<Vec<(String, Metadata)>>);
+    /// Keep a walk of `dir` and the listings of the directories it covers (full paths).
+    async fn put_walk(&self, stamp: u64, dir: &str, entries: Arc<Vec<(String, Metadata)>>, listings: Vec<(String, Arc<Vec<DirEntry>>)>);
     /// Forget the metadata, listing and walk of each of these paths.
     async fn remove(&self, paths: &[String]);
     /// Forget everything at or below `dir` (`""`: everything).
@@ -202,20 +233,23 @@ impl IndexStore for RamIndexStore {
     async fn get_meta(&self, path: &str) -> Option<Metadata> {
         self.get(|g| &mut g.meta, path)
     }
-    async fn put_meta(&self, path: &str, meta: Metadata) {
+    async fn put_meta(&self, _stamp: u64, path: &str, meta: Metadata) {
         self.put(|g| &mut g.meta, path, meta)
     }
     async fn get_listing(&self, dir: &str) -> Option<Arc<Vec<DirEntry>>> {
         self.get(|g| &mut g.listings, dir)
     }
-    async fn put_listing(&self, dir: &str, entries: Arc<Vec<DirEntry>>) {
+    async fn put_listing(&self, _stamp: u64, dir: &str, entries: Arc<Vec<DirEntry>>) {
         self.put(|g| &mut g.listings, dir, entries)
     }
     async fn get_walk(&self, dir: &str) -> Option<Arc<Vec<(String, Metadata)>>> {
         self.get(|g| &mut g.walks, dir)
     }
-    async fn put_walk(&self, dir: &str, entries: Arc<Vec<(String, Metadata)>>) {
-        self.put(|g| &mut g.walks, dir, entries)
+    async fn put_walk(&self, _stamp: u64, dir: &str, entries: Arc<Vec<(String, Metadata)>>, listings: Vec<(String, Arc<Vec<DirEntry>>)>) {
+        self.put(|g| &mut g.walks, dir, entries);
+        for (d, l) in listings {
+            self.put(|g| &mut g.listings, &d, l);
+        }
     }
     async fn remove(&self, paths: &[String]) {
         let mut g = self.inner.lock().unwrap();
@@ -254,14 +288,20 @@ pub struct CachedObject {
 /// Where object bytes are kept. Keys are namespaced per mounted resource by the caller.
 #[async_trait]
 pub trait CacheStore: Send + Sync + 'static {
+    /// A count of the invalidations so far, as `IndexStore::stamp`.
+    async fn stamp(&self) -> u64 {
+        0
+    }
     async fn get(&self, key: &str) -> Option<CachedObject>;
-    /// Keep `obj` (a store may refuse or evict to stay under its limit).
-    async fn put(&self, key: &str, obj: CachedObject);
+    /// Keep `obj` (a store may refuse or evict to stay under its limit), unless `stamp` is
+    /// older than the store's last invalidation.
+    async fn put(&self, stamp: u64, key: &str, obj: CachedObject);
     /// Record that the bytes under `key` were confirmed current at `at`.
     async fn touch(&self, key: &str, at: SystemTime) {
+        let stamp = self.stamp().await;
         if let Some(mut o) = self.get(key).await {
             o.checked_at = at;
-            self.put(key, o).await;
+            self.put(stamp, key, o).await;
         }
     }
     async fn remove(&self, key: &str);
@@ -333,7 +373,7 @@ impl CacheStore for RamCacheStore {
         Some(obj)
     }
 
-    async fn put(&self, key: &str, obj: CachedObject) {
+    async fn put(&self, _stamp: u64, key: &str, obj: CachedObject) {
         let n = obj.data.len() as u64;
         let mut g = self.lru.lock().unwrap();
         g.take(key);
@@ -466,12 +506,19 @@ impl CachedResource {
         }
     }
 
+    /// The local epoch and the index's stamp, taken before asking the server.
+    async fn begin(&self) -> (u64, u64) {
+        let e = self.epoch();
+        let s = if self.index_on() { self.index.stamp().await } else { 0 };
+        (e, s)
+    }
+
     /// Store index entries gathered since `epoch`, unless an invalidation came in between.
-    async fn put_meta_since(&self, epoch: u64, path: &str, meta: Metadata) {
+    async fn put_meta_since(&self, (epoch, stamp): (u64, u64), path: &str, meta: Metadata) {
         if !self.index_on() || self.epoch() != epoch {
             return;
         }
-        self.index.put_meta(path, meta).await;
+        self.index.put_meta(stamp, path, meta).await;
         if self.epoch() != epoch {
             self.index.remove(&[path.to_string()]).await;
         }
@@ -479,7 +526,7 @@ impl CachedResource {
 
     /// HEAD (through the inner resource) and remember the answer.
     async fn revalidate(&self, path: &str) -> Result<Metadata, FsError> {
-        let e = self.epoch();
+        let e = self.begin().await;
         let m = self.inner.stat(path).await?;
         self.put_meta_since(e, path, m.clone()).await;
         Ok(m)
@@ -497,8 +544,11 @@ impl CachedResource {
                 }
                 // A listing without ETags (some servers leave them out): go by age.
             }
+            // Bytes kept in this process under a shared index: another instance's write
+            // shows only in the index, so their age alone does not make them current.
+            let local_bytes_shared_index = self.opts.redis_index.is_some() && self.opts.redis_bytes.is_none();
             let age = SystemTime::now().duration_since(obj.checked_at).unwrap_or_default();
-            if age < self.opts.index_ttl {
+            if age < self.opts.index_ttl && !local_bytes_shared_index {
                 return Ok(true);
             }
         }
@@ -530,7 +580,7 @@ impl CachedResource {
     }
 
     /// Keep a walk and the listing of every directory it covers.
-    async fn store_walk(&self, epoch: u64, path: &str, walk: Arc<Vec<(String, Metadata)>>) {
+    async fn store_walk(&self, (epoch, stamp): (u64, u64), path: &str, walk: Arc<Vec<(String, Metadata)>>) {
         if !self.index_on() || self.epoch() != epoch {
             return;
         }
@@ -543,13 +593,14 @@ impl CachedResource {
             dirs.entry(parent(rel)).or_default().push(DirEntry { name: base_name(rel).to_string(), meta: meta.clone() });
         }
         let mut stored = vec![path.to_string()];
-        self.index.put_walk(path, walk.clone()).await;
+        let mut listings = Vec::with_capacity(dirs.len());
         for (d, mut entries) in dirs {
             entries.sort_by(|a, b| a.name.cmp(&b.name));
             let full = join(path, d);
-            self.index.put_listing(&full, Arc::new(entries)).await;
-            stored.push(full);
+            stored.push(full.clone());
+            listings.push((full, Arc::new(entries)));
         }
+        self.index.put_walk(stamp, path, walk.clone(), listings).await;
         if self.epoch() != epoch {
             self.index.remove(&stored).await;
         }
@@ -588,11 +639,11 @@ struct Fill {
     store: Arc<dyn CacheStore>,
     epoch: Arc<AtomicU64>,
     start_epoch: u64,
+    stamp: u64,
     done: bool,
 }
 
-fn filling(h: ReadHandle, expected: u64, key: String, store: Arc<dyn CacheStore>, epoch: Arc<AtomicU64>) -> ReadHandle {
-    let start_epoch = epoch.load(Ordering::SeqCst);
+fn filling(h: ReadHandle, expected: u64, key: String, store: Arc<dyn CacheStore>, epoch: Arc<AtomicU64>, (start_epoch, stamp): (u64, u64)) -> ReadHandle {
     let st = Fill {
         body: h.body,
         buf: Some(BytesMut::with_capacity(expected as usize)),
@@ -602,6 +653,7 @@ fn filling(h: ReadHandle, expected: u64, key: String, store: Arc<dyn CacheStore>
         store,
         epoch,
         start_epoch,
+        stamp,
         done: false,
     };
     let body = futures::stream::unfold(st, |mut st| async move {
@@ -628,7 +680,7 @@ fn filling(h: ReadHandle, expected: u64, key: String, store: Arc<dyn CacheStore>
                 if let Some(buf) = st.buf.take() {
                     if buf.len() as u64 == st.expected && st.epoch.load(Ordering::SeqCst) == st.start_epoch {
                         let obj = CachedObject { etag: st.etag.clone(), data: buf.freeze(), checked_at: SystemTime::now() };
-                        st.store.put(&st.key, obj).await;
+                        st.store.put(st.stamp, &st.key, obj).await;
                         if st.epoch.load(Ordering::SeqCst) != st.start_epoch {
                             st.store.remove(&st.key).await;
                         }
@@ -667,12 +719,12 @@ impl Resource for CachedResource {
                 return Err(FsError::not_found());
             }
         }
-        let e = self.epoch();
+        let (e, stamp) = self.begin().await;
         let mut entries = self.inner.read_dir(path).await?;
         if self.index_on() && self.epoch() == e {
             entries.sort_by(|a, b| a.name.cmp(&b.name));
             let l = Arc::new(entries.clone());
-            self.index.put_listing(path, l).await;
+            self.index.put_listing(stamp, path, l).await;
             if self.epoch() != e {
                 self.index.remove(&[path.to_string()]).await;
             }
@@ -708,6 +760,7 @@ impl Resource for CachedResource {
                 self.bytes.remove(&key).await;
             }
         }
+        let start = if max > 0 { (self.epoch(), self.bytes.stamp().await) } else { (self.epoch(), 0) };
         let h = self.inner.read(path, range).await?;
         // A range that turns out to cover the whole object (`head` of a small file) fills too.
         let whole = |total: u64| match range {
@@ -718,7 +771,7 @@ impl Resource for CachedResource {
         };
         match h.total_size {
             Some(total) if max > 0 && total <= max && whole(total) => {
-                Ok(filling(h, total, self.byte_key(path), self.bytes.clone(), self.epoch.clone()))
+                Ok(filling(h, total, self.byte_key(path), self.bytes.clone(), self.epoch.clone(), start))
             }
             _ => Ok(h),
         }
@@ -795,7 +848,7 @@ impl Resource for CachedResource {
                 return Err(FsError::not_found());
             }
         }
-        let e = self.epoch();
+        let e = self.begin().await;
         let mut w = self.inner.walk(path).await?;
         w.sort_by(|a, b| a.0.cmp(&b.0));
         let arc = Arc::new(w);
@@ -811,7 +864,10 @@ pub fn wrap_mounts(
     mounts: Vec<(String, Arc<dyn Resource>, MountMode)>,
     opts: &CacheOptions,
 ) -> Vec<(String, Arc<dyn Resource>, MountMode)> {
-    let bytes: Arc<dyn CacheStore> = Arc::new(RamCacheStore::new(opts.cache_limit));
+    let bytes: Arc<dyn CacheStore> = match &opts.redis_bytes {
+        Some(r) => r.clone(),
+        None => Arc::new(RamCacheStore::new(opts.cache_limit)),
+    };
     let mut wrapped: Vec<(*const (), Arc<dyn Resource>)> = Vec::new();
     mounts
         .into_iter()
@@ -823,8 +879,25 @@ pub fn wrap_mounts(
             if let Some((_, w)) = wrapped.iter().find(|(p, _)| *p == ptr) {
                 return (prefix, w.clone(), mode);
             }
-            let ns = format!("{}:", wrapped.len());
-            let index: Arc<dyn IndexStore> = Arc::new(RamIndexStore::new(opts.index_ttl));
+            // Shared stores name a resource by its endpoint, bucket and key prefix (hashed),
+            // so every instance finds the same entries and two buckets never share one.
+            let id = r.cache_identity().map(|id| super::redis_store::namespace_of(&id));
+            let ns = match &id {
+                Some(h) => format!("{h}:"),
+                None => format!("{}:", wrapped.len()),
+            };
+            let index: Arc<dyn IndexStore> = match (&opts.redis_index, &id) {
+                (Some(ri), Some(h)) => Arc::new(super::redis_store::RedisIndexStore::new(ri, h, opts.index_ttl)),
+                _ => Arc::new(RamIndexStore::new(opts.index_ttl)),
+            };
+            if id.is_none() && opts.redis_bytes.is_some() {
+                // Without an identity the bytes could not be shared safely.
+                let index: Arc<dyn IndexStore> = Arc::new(RamIndexStore::new(opts.index_ttl));
+                let own: Arc<dyn CacheStore> = Arc::new(RamCacheStore::new(opts.cache_limit));
+                let w: Arc<dyn Resource> = Arc::new(CachedResource::new(r, index, own, ns, opts.clone()));
+                wrapped.push((ptr, w.clone()));
+                return (prefix, w, mode);
+            }
             let w: Arc<dyn Resource> = Arc::new(CachedResource::new(r, index, bytes.clone(), ns, opts.clone()));
             wrapped.push((ptr, w.clone()));
             (prefix, w, mode)
@@ -958,14 +1031,14 @@ mod tests {
     async fn lru_evicts_least_recent() {
         let s = RamCacheStore::new(10);
         let obj = |d: &'static [u8]| CachedObject { etag: None, data: Bytes::from_static(d), checked_at: SystemTime::now() };
-        s.put("a", obj(b"aaaa")).await;
-        s.put("b", obj(b"bbbb")).await;
+        s.put(0, "a", obj(b"aaaa")).await;
+        s.put(0, "b", obj(b"bbbb")).await;
         assert!(s.get("a").await.is_some()); // a is now the most recent
-        s.put("c", obj(b"cccc")).await; // evicts b
+        s.put(0, "c", obj(b"cccc")).await; // evicts b
         assert!(s.get("b").await.is_none());
         assert!(s.get("a").await.is_some() && s.get("c").await.is_some());
         assert_eq!(s.size(), 8);
-        s.put("huge", obj(b"01234567890")).await; // over the limit: not kept, nothing evicted
+        s.put(0, "huge", obj(b"01234567890")).await; // over the limit: not kept, nothing evicted
         assert_eq!(s.len(), 2);
         s.remove_prefix("a").await;
         assert_eq!(s.size(), 4);

@@ -7,6 +7,7 @@ pub mod mount;
 pub mod path;
 pub mod presets;
 pub mod ram;
+pub mod redis_store;
 pub mod resource;
 pub mod s3;
 

@@ -149,6 +149,12 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Free what is kept in memory for this resource (caches); the workspace is closing.
     fn release(&self) {}
+
+    /// What names this resource's data in a cache shared between processes (for S3/B2:
+    /// endpoint, bucket and key prefix; never a credential). `None`: not shareable.
+    fn cache_identity(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How a resource is saved in a workspace snapshot.

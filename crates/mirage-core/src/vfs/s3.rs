@@ -300,6 +300,10 @@ impl Resource for S3Resource {
         self.kind
     }
 
+    fn cache_identity(&self) -> Option<String> {
+        Some(format!("{}\n{}\n{}", self.client.endpoint(), self.client.bucket(), self.prefix))
+    }
+
     async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let prefix = self.dir_prefix(path)?;
         let (objects, prefixes) = self.list_all(&prefix, Some("/")).await?;
