@@ -37,6 +37,18 @@ else
 fi
 export S3S_FS_BIN
 
+step "redis-server (for the shared-cache tests), only if it is missing"
+if command -v redis-server >/dev/null 2>&1; then
+  echo "found $(command -v redis-server)"
+elif [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+    || echo "could not install redis-server: the Redis tests will say they skipped"
+  # The package starts a system service; the tests start their own on a random port.
+  (service redis-server stop >/dev/null 2>&1 || true)
+else
+  echo "redis-server missing and cannot be installed here: the Redis tests will say they skipped"
+fi
+
 step "Rust tests (cargo test --workspace)"
 cargo test --workspace
 
