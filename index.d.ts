@@ -526,6 +526,16 @@ export declare class WorkspaceFs {
   exists(path: string): Promise<boolean>
   mkdir(path: string): Promise<void>
   unlink(path: string): Promise<void>
+  /** Whether the path is a directory (false when it does not exist). */
+  isDir(path: string): Promise<boolean>
+  /** Whether the path is a file (false when it does not exist). */
+  isFile(path: string): Promise<boolean>
+  /** Remove an empty directory. */
+  rmdir(path: string): Promise<void>
+  /** A file's text (as `readFileText`). */
+  cat(path: string): Promise<string>
+  /** Full paths of every file below a directory, sorted (one flat listing on object stores). */
+  listFiles(path: string): Promise<Array<string>>
   /** Copy then delete: the source is removed only once the copy is confirmed. */
   rename(from: string, to: string): Promise<void>
 }

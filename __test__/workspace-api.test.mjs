@@ -297,3 +297,19 @@ describe('snapshots', () => {
     }
   })
 })
+
+describe('ws.fs helpers', () => {
+  it('isDir, isFile, rmdir, cat, listFiles', async () => {
+    const ws = new Workspace({ '/bucket/': bucket(), '/tmp/': new RAMResource() }, { modeOverrides: { '/tmp/': 'write' } })
+    assert.equal(await ws.fs.isDir('/bucket/logs'), true)
+    assert.equal(await ws.fs.isFile('/bucket/logs'), false)
+    assert.equal(await ws.fs.isFile('/bucket/readme.txt'), true)
+    assert.equal(await ws.fs.isDir('/bucket/nope'), false)
+    assert.equal(await ws.fs.cat('/bucket/readme.txt'), 'hello\n')
+    assert.deepEqual(await ws.fs.listFiles('/bucket/logs'), ['/bucket/logs/a.log', '/bucket/logs/b.log'])
+    await ws.fs.mkdir('/tmp/d')
+    await ws.fs.rmdir('/tmp/d')
+    assert.equal(await ws.fs.exists('/tmp/d'), false)
+    await assert.rejects(ws.fs.rmdir('/bucket/logs'), /EROFS/)
+  })
+})

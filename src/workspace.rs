@@ -1041,6 +1041,53 @@ impl WorkspaceFs {
         self.inner.vfs().remove_file(&abs).await.map_err(|e| fs_error(e, &path))
     }
 
+    /// Whether the path is a directory (false when it does not exist).
+    #[napi]
+    pub async fn is_dir(&self, path: String) -> Result<bool> {
+        self.check_open()?;
+        match self.inner.vfs().stat(&path::normalize("/", &path)).await {
+            Ok(m) => Ok(m.is_dir()),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(fs_error(e, &path)),
+        }
+    }
+
+    /// Whether the path is a file (false when it does not exist).
+    #[napi]
+    pub async fn is_file(&self, path: String) -> Result<bool> {
+        self.check_open()?;
+        match self.inner.vfs().stat(&path::normalize("/", &path)).await {
+            Ok(m) => Ok(!m.is_dir()),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(fs_error(e, &path)),
+        }
+    }
+
+    /// Remove an empty directory.
+    #[napi]
+    pub async fn rmdir(&self, path: String) -> Result<()> {
+        self.check_open()?;
+        self.inner.vfs().rmdir(&path::normalize("/", &path)).await.map_err(|e| fs_error(e, &path))
+    }
+
+    /// A file's text (as `readFileText`).
+    #[napi]
+    pub async fn cat(&self, path: String) -> Result<String> {
+        self.read_file_text(path).await
+    }
+
+    /// Full paths of every file below a directory, sorted (one flat listing on object stores).
+    #[napi]
+    pub async fn list_files(&self, path: String) -> Result<Vec<String>> {
+        self.check_open()?;
+        let abs = path::normalize("/", &path);
+        let entries = self.inner.vfs().walk(&abs).await.map_err(|e| fs_error(e, &path))?;
+        let base = if abs == "/" { String::new() } else { abs };
+        let mut files: Vec<String> = entries.into_iter().filter(|(_, m)| !m.is_dir()).map(|(p, _)| format!("{base}/{p}")).collect();
+        files.sort();
+        Ok(files)
+    }
+
     /// Copy then delete: the source is removed only once the copy is confirmed.
     #[napi]
     pub async fn rename(&self, from: String, to: String) -> Result<()> {
