@@ -139,11 +139,16 @@ describe('head, wc -c, stat and ls read no more than they need', () => {
     }
   })
 
-  it('wc -c big issues no GET, only one HEAD', async () => {
+  it('wc -c big issues no GET, only one HEAD; wc -l big no HEAD', async () => {
     const ws = workspace()
     const res = await counted(ws, 'wc -c /b/big.log')
     assertGnu(res, 'wc -c /b/big.log')
     assert.deepEqual(res.st.log.map((e) => e.kind), ['HEAD'], describeS(res.st))
+    // One file, one count other than -c: printed at width 1, so no HEAD for the size.
+    const lines = await counted(ws, 'wc -l /b/big.log')
+    assertGnu(lines, 'wc -l /b/big.log')
+    assert.deepEqual(lines.st.log.map((e) => e.kind), ['GET'], describeS(lines.st))
+    for (const cmd of ['wc -l /b/dir', 'wc -l /b/nope', 'wc /b/dir', 'wc -w /b/dir/b.txt']) assertGnu(await counted(ws, cmd), cmd)
     const two = await counted(ws, 'wc -c /b/dir/a.txt /b/big.log')
     assertGnu(two, 'wc -c /b/dir/a.txt /b/big.log')
     assert.equal(two.st.byKind.GET ?? 0, 0, describeS(two.st))

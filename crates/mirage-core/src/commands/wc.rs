@@ -55,7 +55,9 @@ pub async fn run(ctx: Ctx) -> i32 {
     }
     let operands = if p.operands.is_empty() { vec![None] } else { p.operands.iter().map(|s| Some(s.clone())).collect() };
 
-    // Stat every operand first: GNU sizes its columns from the regular files' total size.
+    // Stat every operand first: GNU sizes its columns from the regular files' total size. One
+    // operand with one count (other than -c) is printed at width 1 whatever its size: no stat.
+    let need_stat = operands.len() > 1 || w.count() > 1 || w.only_bytes();
     struct Input {
         name: Option<String>,
         regular_size: Option<u64>,
@@ -68,6 +70,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             async move {
                 match op.as_deref() {
                     None | Some("-") => Input { name: op.clone(), regular_size: None, is_dir: false, error: None },
+                    Some(_) if !need_stat => Input { name: op.clone(), regular_size: None, is_dir: false, error: None },
                     Some(name) => match ctx.vfs.stat(&ctx.abs(name)).await {
                         Ok(m) => Input {
                             name: op.clone(),
@@ -122,6 +125,10 @@ pub async fn run(ctx: Ctx) -> i32 {
                 None | Some("-") => Reader::Stdin(ctx.stdin.lock().await),
                 Some(name) => match ctx.vfs.read(&ctx.abs(name), None).await {
                     Ok(h) => Reader::Stream(h.body),
+                    // Not stat'ed first: a directory still prints its zero counts.
+                    Err(e) if e.kind == crate::vfs::ErrorKind::IsADirectory => {
+                        return Outcome::Failed(Some(Counts::default()), e)
+                    }
                     Err(e) => return Outcome::Failed(None, e),
                 },
             };
