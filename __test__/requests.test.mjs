@@ -174,6 +174,21 @@ describe('head, wc -c, stat and ls read no more than they need', () => {
   })
 })
 
+describe('ls: one listing per 1000 keys', () => {
+  it('ls DIR sends only its LIST pages (no HEAD, no probe), and ls of 1,500 keys two pages', async () => {
+    const keys = {}
+    for (let i = 0; i < 1500; i++) keys[`many/k${String(i).padStart(4, '0')}.txt`] = 'x\n'
+    await s3.seed(keys)
+    const ws = workspace()
+    const small = await counted(ws, 'ls /b/dir')
+    assert.equal(small.out, 'a.txt\nb.txt\n')
+    assert.equal(small.st.requests, 1, describeS(small.st))
+    const many = await counted(workspace(), 'ls /b/many | wc -l')
+    assert.equal(many.out, '1500\n')
+    assert.equal(many.st.requests, 2, describeS(many.st))
+  })
+})
+
 describe('streams: cancelled downloads, parallel fetches in order', () => {
   it('cat big | head -n 1 stops the download', async () => {
     const ws = workspace()

@@ -65,8 +65,27 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut status = 0;
     let mut files: Vec<DirEntry> = Vec::new();
     let mut dirs: Vec<(String, Metadata)> = Vec::new();
+    // A directory operand is listed straight away: on an object store the listing is also
+    // the proof that it exists, so `ls DIR` costs one LIST per 1000 keys and nothing more.
+    let mut listed: std::collections::HashMap<String, Vec<DirEntry>> = std::collections::HashMap::new();
     for op in &operands {
-        match ctx.vfs.stat(&ctx.abs(op)).await {
+        let abs = ctx.abs(op);
+        if !o.directory {
+            match ctx.vfs.read_dir(&abs).await {
+                Ok(entries) => {
+                    listed.insert(op.clone(), entries);
+                    dirs.push((op.clone(), Metadata::dir()));
+                    continue;
+                }
+                Err(e) if e.kind != crate::vfs::ErrorKind::NotADirectory => {
+                    ctx.err(format!("cannot access '{op}': {e}")).await;
+                    status = 2;
+                    continue;
+                }
+                Err(_) => {}
+            }
+        }
+        match ctx.vfs.stat(&abs).await {
             Ok(m) if m.is_dir() && !o.directory => dirs.push((op.clone(), m)),
             Ok(m) => files.push(DirEntry { name: op.clone(), meta: m }),
             Err(e) => {
@@ -89,7 +108,11 @@ pub async fn run(ctx: Ctx) -> i32 {
     for d in dir_entries {
         let mut queue = vec![(d.name.clone(), true)];
         while let Some((dir, operand)) = queue.pop() {
-            let mut entries = match ctx.vfs.read_dir(&ctx.abs(&dir)).await {
+            let listing = match listed.remove(&dir).filter(|_| operand) {
+                Some(e) => Ok(e),
+                None => ctx.vfs.read_dir(&ctx.abs(&dir)).await,
+            };
+            let mut entries = match listing {
                 Ok(e) => e,
                 // On an object store a named directory is only known to exist once listed.
                 Err(e) if operand => {
