@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn like_c() {
-        assert_eq!(fmt_float(&sp("5.2f"), 2.71), " 2.71");
+        assert_eq!(fmt_float(&sp("5.2f"), 1.256), " 1.26");
         assert_eq!(fmt_float(&sp("e"), 12345.678), "1.234568e+04");
         assert_eq!(fmt_float(&sp("g"), 0.0001234), "0.0001234");
         assert_eq!(fmt_float(&sp("g"), 123456789.0), "1.23457e+08");
