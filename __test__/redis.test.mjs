@@ -93,9 +93,10 @@ describe('Redis index and byte cache shared by two processes', { skip: skipReaso
     const c2 = await run(A, 'cat /b/big/k4999.txt /b/dir/b.txt; head -n 1 /b/big/k4999.txt')
     assert.equal(c2.st.requests, 0, `bytes from Redis: ${JSON.stringify(c2.st.byKind)}`)
     // A file stat'ed (HEAD) in one process is known to the other.
-    const w1 = await run(A, 'wc -l /b/dir/b.txt')
+    const w1 = await run(A, 'wc -c /b/dir/b.txt')
     assert.equal(w1.st.byKind.HEAD, 1)
-    const w2 = await run(B, 'wc -l /b/dir/b.txt')
+    assert.equal(w1.st.byKind.GET ?? 0, 0)
+    const w2 = await run(B, 'wc -c /b/dir/b.txt')
     assert.equal(w2.st.requests, 0)
   })
 

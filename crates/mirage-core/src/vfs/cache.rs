@@ -715,8 +715,11 @@ impl Resource for CachedResource {
             if let Some(l) = self.index.get_listing(path).await {
                 return Ok(l.to_vec());
             }
-            if let Known::Missing = self.known(path).await {
-                return Err(FsError::not_found());
+            match self.known(path).await {
+                Known::Missing => return Err(FsError::not_found()),
+                // A file known from its parent's listing: no request to learn it is not a directory.
+                Known::Meta(m) if !m.is_dir() => return Err(FsError::new(super::error::ErrorKind::NotADirectory)),
+                _ => {}
             }
         }
         let (e, stamp) = self.begin().await;
