@@ -1,9 +1,8 @@
 //! `expand`: tabs to spaces (`-t N`, `-t LIST`, `-i` initial only).
 
 use super::args::{self, flag, value};
-use super::textutil::{self, Out};
-use super::{Ctx, EXIT_PIPE};
-use crate::shell::io::LineReader;
+use super::textutil;
+use super::Ctx;
 
 const SPEC: &[args::Opt] = &[value('t', "tabs"), flag('i', "initial")];
 
@@ -123,37 +122,5 @@ pub async fn run(ctx: Ctx) -> i32 {
     };
     let initial = p.has("i");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
-    let mut status = 0;
-    let mut out = Out::new(&ctx.stdout);
-    for op in &operands {
-        let r = match ctx.open(op).await {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.err_path(op, &e).await;
-                status = 1;
-                continue;
-            }
-        };
-        let mut lines = LineReader::new(r);
-        loop {
-            match lines.next_line().await {
-                Ok(Some(l)) => {
-                    expand_line(&l, &tabs, initial, out.buf());
-                    if out.maybe_flush().await.is_err() {
-                        return EXIT_PIPE;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    ctx.err_path(op, &e).await;
-                    status = 1;
-                    break;
-                }
-            }
-        }
-    }
-    if out.flush().await.is_err() {
-        return EXIT_PIPE;
-    }
-    status
+    textutil::map_lines(&ctx, &operands, |l, buf| expand_line(l, &tabs, initial, buf)).await
 }

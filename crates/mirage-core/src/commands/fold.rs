@@ -2,9 +2,8 @@
 //! column rules (tab to the next multiple of 8, backspace back one, CR to column 0).
 
 use super::args::{self, flag, value};
-use super::textutil::{self, Out};
-use super::{Ctx, EXIT_PIPE};
-use crate::shell::io::LineReader;
+use super::textutil;
+use super::Ctx;
 
 const SPEC: &[args::Opt] = &[flag('b', "bytes"), flag('s', "spaces"), value('w', "width")];
 
@@ -85,44 +84,15 @@ pub async fn run(ctx: Ctx) -> i32 {
     };
     let (spaces, bytes) = (p.has("s"), p.has("b"));
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
-    let mut status = 0;
-    let mut out = Out::new(&ctx.stdout);
-    for op in &operands {
-        let r = match ctx.open(op).await {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.err_path(op, &e).await;
-                status = 1;
-                continue;
-            }
+    textutil::map_lines(&ctx, &operands, |l, buf| {
+        let (body, nl) = match l.strip_suffix(b"\n") {
+            Some(b) => (b, true),
+            None => (l, false),
         };
-        let mut lines = LineReader::new(r);
-        loop {
-            match lines.next_line().await {
-                Ok(Some(l)) => {
-                    let (body, nl) = match l.strip_suffix(b"\n") {
-                        Some(b) => (b, true),
-                        None => (&l[..], false),
-                    };
-                    fold_line(body, width, spaces, bytes, out.buf());
-                    if nl {
-                        out.buf().push(b'\n');
-                    }
-                    if out.maybe_flush().await.is_err() {
-                        return EXIT_PIPE;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    ctx.err_path(op, &e).await;
-                    status = 1;
-                    break;
-                }
-            }
+        fold_line(body, width, spaces, bytes, buf);
+        if nl {
+            buf.push(b'\n');
         }
-    }
-    if out.flush().await.is_err() {
-        return EXIT_PIPE;
-    }
-    status
+    })
+    .await
 }

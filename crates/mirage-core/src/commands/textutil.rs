@@ -153,3 +153,42 @@ pub fn human(n: u64) -> String {
 pub fn pipe_closed(_: BrokenPipe) -> i32 {
     super::EXIT_PIPE
 }
+
+/// Run `each` on every line (with its `\n`, if any) of every operand (`-` is stdin), writing
+/// into one buffered output. The status: 0, 1 when an operand could not be read, or 141
+/// when the output closed.
+pub async fn map_lines(ctx: &super::Ctx, operands: &[String], mut each: impl FnMut(&[u8], &mut Vec<u8>)) -> i32 {
+    let mut status = 0;
+    let mut out = Out::new(&ctx.stdout);
+    for op in operands {
+        let r = match ctx.open(op).await {
+            Ok(r) => r,
+            Err(e) => {
+                ctx.err_path(op, &e).await;
+                status = 1;
+                continue;
+            }
+        };
+        let mut lines = crate::shell::io::LineReader::new(r);
+        loop {
+            match lines.next_line().await {
+                Ok(Some(l)) => {
+                    each(&l, out.buf());
+                    if out.maybe_flush().await.is_err() {
+                        return super::EXIT_PIPE;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    ctx.err_path(op, &e).await;
+                    status = 1;
+                    break;
+                }
+            }
+        }
+    }
+    if out.flush().await.is_err() {
+        return super::EXIT_PIPE;
+    }
+    status
+}

@@ -3,9 +3,8 @@
 
 use super::args::{self, flag, long_flag, value};
 use super::expand::{obsolete_tabs, parse_tabs, Tabs};
-use super::textutil::{self, Out};
-use super::{Ctx, EXIT_PIPE};
-use crate::shell::io::LineReader;
+use super::textutil;
+use super::Ctx;
 
 const SPEC: &[args::Opt] = &[flag('a', "all"), value('t', "tabs"), long_flag("first-only")];
 
@@ -90,37 +89,5 @@ pub async fn run(ctx: Ctx) -> i32 {
     };
     let all = (p.has("a") || !specs.is_empty()) && !p.has("first-only");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
-    let mut status = 0;
-    let mut out = Out::new(&ctx.stdout);
-    for op in &operands {
-        let r = match ctx.open(op).await {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.err_path(op, &e).await;
-                status = 1;
-                continue;
-            }
-        };
-        let mut lines = LineReader::new(r);
-        loop {
-            match lines.next_line().await {
-                Ok(Some(l)) => {
-                    unexpand_line(&l, &tabs, all, out.buf());
-                    if out.maybe_flush().await.is_err() {
-                        return EXIT_PIPE;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    ctx.err_path(op, &e).await;
-                    status = 1;
-                    break;
-                }
-            }
-        }
-    }
-    if out.flush().await.is_err() {
-        return EXIT_PIPE;
-    }
-    status
+    textutil::map_lines(&ctx, &operands, |l, buf| unexpand_line(l, &tabs, all, buf)).await
 }
