@@ -274,38 +274,7 @@ impl Lexer<'_> {
 
 /// The longest numeric prefix (decimal, awk style: no inf/nan, no hex); (value, length).
 fn num_prefix(s: &str) -> (f64, usize) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let st = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-    }
-    if i == st || (i == st + 1 && b[st] == b'.') {
-        return (0.0, 0);
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        let mut j = i + 1;
-        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-            j += 1;
-        }
-        let ds = j;
-        while j < b.len() && b[j].is_ascii_digit() {
-            j += 1;
-        }
-        if j > ds {
-            i = j;
-        }
-    }
-    (s[..i].parse().unwrap_or(0.0), i)
+    super::printf::decimal_prefix(s)
 }
 
 /// String to number as awk converts: leading blanks, then the longest numeric prefix.

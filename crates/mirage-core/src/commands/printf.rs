@@ -266,20 +266,28 @@ pub fn parse_float(a: &[u8]) -> (f64, bool) {
     (v, n == s.len())
 }
 
-/// The longest prefix of `s` that is a decimal float; (value, length).
+/// The longest prefix of `s` that is a float, `inf`/`nan` included; (value, length).
 pub fn float_prefix(s: &str) -> (f64, usize) {
     let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let lower = s[i..].to_ascii_lowercase();
+    let sign = usize::from(b.first().is_some_and(|c| *c == b'+' || *c == b'-'));
+    let lower = s[sign..].to_ascii_lowercase();
     for w in ["infinity", "inf", "nan"] {
         if lower.starts_with(w) {
             let v: f64 = if w == "nan" { f64::NAN } else { f64::INFINITY };
             let v = if b.first() == Some(&b'-') { -v } else { v };
-            return (v, i + w.len());
+            return (v, sign + w.len());
         }
+    }
+    decimal_prefix(s)
+}
+
+/// The longest prefix of `s` that is a decimal number (sign, digits, fraction, exponent; no
+/// `inf`/`nan`, no hex); (value, length), (0, 0) when there is none.
+pub fn decimal_prefix(s: &str) -> (f64, usize) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
     }
     let st = i;
     while i < b.len() && b[i].is_ascii_digit() {
