@@ -1,6 +1,7 @@
 //! `tail`: the last lines or bytes (`-n N`, `-n +N`, `-c N`, `-c +N`, `-N`, `-q`, `-v`).
 //! On a file, `-n N` reads ranged GETs from the end (64 KiB, then doubling) until it has
-//! enough lines; `-c N` reads only the last N bytes; `+N` reads from that offset on.
+//! enough lines; `-c N` reads only the last N bytes; `+N` reads from that offset on. The
+//! first suffix GET also opens the file and tells its size, so no stat comes before it.
 
 use std::collections::VecDeque;
 
@@ -11,7 +12,10 @@ use super::head::parse_count;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
-use crate::vfs::{ByteRange, ErrorKind, FsError};
+use crate::vfs::{ByteRange, ErrorKind, FsError, ReadHandle};
+
+/// The first read from the end for `-n N`; doubled while it holds too few lines.
+const FIRST_BLOCK: u64 = 64 * 1024;
 
 const SPEC: &[args::Opt] = &[
     value('n', "lines"),
@@ -82,6 +86,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             (_, true) => Amount::FromByte(n.max(1)),
         };
     }
+    // GNU opens nothing for the last zero lines or bytes: no header, no error.
+    if matches!(amount, Amount::Lines(0) | Amount::Bytes(0)) {
+        return 0;
+    }
     let delim = if p.has("z") { 0u8 } else { b'\n' };
     let quiet = p.has("q") || p.has("silent");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
@@ -89,6 +97,33 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut status = 0;
     let mut first = true;
     for op in &operands {
+        // The last lines or bytes: one suffix GET opens the file. Any failure falls through
+        // to the stat below, which gives GNU's message.
+        let suffix = match amount {
+            Amount::Lines(n) if n > 0 => Some(FIRST_BLOCK),
+            Amount::Bytes(n) if n > 0 => Some(n),
+            _ => None,
+        };
+        if let (Some(len), true) = (suffix, op != "-") {
+            let abs = ctx.abs(op);
+            if let Ok(h) = ctx.vfs.read(&abs, Some(ByteRange::Suffix(len))).await {
+                if let Some(size) = h.total_size {
+                    if headers && write_header(&ctx, op, first).await.is_err() {
+                        return EXIT_PIPE;
+                    }
+                    first = false;
+                    match tail_opened(&ctx, &abs, h, size, amount, delim).await {
+                        Ok(()) => {}
+                        Err(Stop::Pipe) => return EXIT_PIPE,
+                        Err(Stop::Read(e)) => {
+                            ctx.err(format!("error reading '{op}': {e}")).await;
+                            status = 1;
+                        }
+                    }
+                    continue;
+                }
+            }
+        }
         // Open (or stat) before printing the header, as GNU does.
         let size = if op == "-" {
             None
@@ -153,12 +188,55 @@ async fn copy_range(ctx: &Ctx, abs: &str, range: ByteRange) -> Result<(), Stop> 
 }
 
 async fn read_range(ctx: &Ctx, abs: &str, range: ByteRange) -> Result<Vec<u8>, FsError> {
-    let mut h = ctx.vfs.read(abs, Some(range)).await?;
+    collect(ctx.vfs.read(abs, Some(range)).await?).await
+}
+
+async fn collect(mut h: ReadHandle) -> Result<Vec<u8>, FsError> {
     let mut out = Vec::new();
     while let Some(c) = h.body.next().await {
         out.extend_from_slice(&c?);
     }
     Ok(out)
+}
+
+/// `tail -n N` / `-c N` on a file whose last bytes `h` (a suffix read) are already open.
+async fn tail_opened(ctx: &Ctx, abs: &str, mut h: ReadHandle, size: u64, amount: Amount, delim: u8) -> Result<(), Stop> {
+    match amount {
+        Amount::Lines(n) => {
+            let block = collect(h).await.map_err(Stop::Read)?;
+            last_lines(ctx, abs, size, n, delim, Some(block)).await
+        }
+        _ => {
+            while let Some(c) = h.body.next().await {
+                ctx.stdout.write(c.map_err(Stop::Read)?).await.map_err(|_| Stop::Pipe)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Print the last `n` lines of a file of `size` bytes, reading blocks from its end (the
+/// first one may already be read).
+async fn last_lines(ctx: &Ctx, abs: &str, size: u64, n: u64, delim: u8, mut read: Option<Vec<u8>>) -> Result<(), Stop> {
+    let mut want = FIRST_BLOCK;
+    loop {
+        let len = want.min(size);
+        let block = match read.take() {
+            Some(b) => b,
+            None => read_range(ctx, abs, ByteRange::Suffix(len)).await.map_err(Stop::Read)?,
+        };
+        if block.len() as u64 != len {
+            return Err(Stop::Read(FsError::new(ErrorKind::Io)));
+        }
+        let whole = len == size;
+        if let Some(start) = last_lines_start(&block, n, delim, whole) {
+            for c in block[start..].chunks(64 * 1024) {
+                ctx.stdout.write(c.to_vec()).await.map_err(|_| Stop::Pipe)?;
+            }
+            return Ok(());
+        }
+        want = want.saturating_mul(2);
+    }
 }
 
 async fn tail_file(ctx: &Ctx, abs: &str, size: u64, amount: Amount, delim: u8) -> Result<(), Stop> {
@@ -186,22 +264,7 @@ async fn tail_file(ctx: &Ctx, abs: &str, size: u64, amount: Amount, delim: u8) -
             if n == 0 || size == 0 {
                 return Ok(());
             }
-            let mut want: u64 = 64 * 1024;
-            loop {
-                let len = want.min(size);
-                let block = read_range(ctx, abs, ByteRange::Suffix(len)).await.map_err(Stop::Read)?;
-                if block.len() as u64 != len {
-                    return Err(Stop::Read(FsError::new(ErrorKind::Io)));
-                }
-                let whole = len == size;
-                if let Some(start) = last_lines_start(&block, n, delim, whole) {
-                    for c in block[start..].chunks(64 * 1024) {
-                        ctx.stdout.write(c.to_vec()).await.map_err(|_| Stop::Pipe)?;
-                    }
-                    return Ok(());
-                }
-                want = want.saturating_mul(2);
-            }
+            last_lines(ctx, abs, size, n, delim, None).await
         }
     }
 }
