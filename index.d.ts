@@ -1031,6 +1031,11 @@ export interface WorkspaceOptions {
   /** Commands kept in `ws.history` (default 100). */
   historyLimit?: number
   /**
+   * Objects one command fetches at once: `grep -r`, `cat a b c`, `wc -l *.log`,
+   * `md5sum *` (default 16, from 1 to 256). Output keeps bash's order either way.
+   */
+  parallelReads?: number
+  /**
    * Default deadline of every `execute`, in milliseconds (default: none). Past it the
    * command and its requests are stopped and the result has exit code 124 and
    * `mirage: command timed out after Ns` on stderr.

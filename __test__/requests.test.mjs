@@ -139,6 +139,47 @@ describe('head, wc -c, stat and ls read no more than they need', () => {
     }
   })
 
+  it('tail -n 5 big and tail -c 100 big are one suffix GET each, with no HEAD', async () => {
+    const ws = workspace()
+    for (const [cmd, range] of [
+      ['tail -n 5 /b/big.log', 'bytes=-65536'],
+      ['tail -c 100 /b/big.log', 'bytes=-100'],
+    ]) {
+      const res = await counted(ws, cmd)
+      assertGnu(res, cmd)
+      assert.deepEqual(res.st.log.map((e) => `${e.kind} ${e.range}`), [`GET ${range}`], describeS(res.st))
+    }
+    // More lines than the first 64 KiB hold: more suffix GETs, each twice as long, still no HEAD.
+    const many = await counted(ws, 'tail -n 3000 /b/big.log | md5sum')
+    assertGnu(many, 'tail -n 3000 /b/big.log | md5sum')
+    assert.deepEqual(many.st.log.map((e) => e.range), ['bytes=-65536', 'bytes=-131072', 'bytes=-262144'], describeS(many.st))
+    for (const cmd of [
+      'tail -n 1 /b/dir/a.txt /b/dir/b.txt',
+      'tail -n 1 /b/nope /b/dir/a.txt',
+      'tail -n 1 /b/dir /b/dir/a.txt',
+      'tail -c 3 /b/dir/b.txt',
+      'tail -v -n 0 /b/dir/a.txt',
+      'tail -n 0 /b/nope',
+      'tail -n +0 /b/nope',
+    ]) {
+      assertGnu(await counted(ws, cmd), cmd)
+    }
+  })
+
+  it('grep -c on one file is one GET; grep -r is one flat LIST and one GET per file', async () => {
+    const ws = workspace()
+    const one = await counted(ws, 'grep -c ERROR /b/big.log')
+    assertGnu(one, 'grep -c ERROR /b/big.log')
+    assert.deepEqual(one.st.log.map((e) => e.kind), ['GET'], describeS(one.st))
+    // GNU walks in directory order: compare sorted.
+    const rec = await counted(workspace(), 'grep -rc 1 /b/p/ | sort')
+    assertGnu(rec, 'grep -rc 1 /b/p/ | sort')
+    assert.deepEqual(rec.st.byKind, { LIST: 1, GET: 8 }, describeS(rec.st))
+    for (const cmd of ['grep -c a /b/dir', 'grep a /b/nope /b/dir/a.txt', 'grep -H a /b/dir/a.txt /b/dir /b/dir/b.txt', 'grep -r a /b/dir/a.txt']) {
+      assertGnu(await counted(ws, cmd), cmd)
+    }
+  })
+
   it('wc -c big issues no GET, only one HEAD; wc -l big no HEAD', async () => {
     const ws = workspace()
     const res = await counted(ws, 'wc -c /b/big.log')
@@ -225,6 +266,18 @@ describe('streams: cancelled downloads, parallel fetches in order', () => {
     assert.ok(res.st.maxInflight >= 2, `at most ${res.st.maxInflight} request(s) at once`)
     const mixed = 'wc /b/p/01.log /b/nope /b/dir /b/p/02.log'
     assertGnu(await counted(ws, mixed, slow), mixed)
+  })
+  it('grep and md5sum over several files fetch in parallel; parallelReads: 1 reads one at a time', async () => {
+    const files = Object.keys(TREE).filter((k) => k.startsWith('p/')).map((k) => `/b/${k}`)
+    for (const cmd of [`grep -c 1 ${files.join(' ')}`, `md5sum ${files.join(' ')}`]) {
+      const res = await counted(workspace({}, slow.endpoint), cmd, slow)
+      assertGnu(res, cmd)
+      assert.ok(res.st.maxInflight >= 2, `${cmd}: at most ${res.st.maxInflight} request(s) at once`)
+      const one = await counted(workspace({ parallelReads: 1 }, slow.endpoint), cmd, slow)
+      assertGnu(one, cmd)
+      assert.equal(one.st.maxInflight, 1, `${cmd} with parallelReads: 1`)
+    }
+    assert.throws(() => workspace({ parallelReads: 0 }), /parallelReads: 0 is not between 1 and 256/)
   })
 })
 

@@ -124,6 +124,9 @@ pub struct WorkspaceOptions<'a> {
     pub max_output_bytes: Option<u32>,
     /// Commands kept in `ws.history` (default 100).
     pub history_limit: Option<u32>,
+    /// Objects one command fetches at once: `grep -r`, `cat a b c`, `wc -l *.log`,
+    /// `md5sum *` (default 16, from 1 to 256). Output keeps bash's order either way.
+    pub parallel_reads: Option<u32>,
     /// Default deadline of every `execute`, in milliseconds (default: none). Past it the
     /// command and its requests are stopped and the result has exit code 124 and
     /// `mirage: command timed out after Ns` on stderr.
@@ -291,6 +294,12 @@ fn core_options(options: &WorkspaceOptions<'_>) -> Result<CoreOptions> {
     }
     if let Some(n) = options.history_limit {
         core_opts.history_limit = n as usize;
+    }
+    if let Some(n) = options.parallel_reads {
+        if !(1..=256).contains(&n) {
+            return Err(invalid_arg(format!("parallelReads: {n} is not between 1 and 256")));
+        }
+        core_opts.parallel_reads = n as usize;
     }
     core_opts.timeout = timeout_option(options.timeout_ms)?;
     for (prefix, per_command) in options.command_safeguards.iter().flatten() {
@@ -573,6 +582,7 @@ impl Workspace {
             mode_overrides: None,
             max_output_bytes: None,
             history_limit: None,
+            parallel_reads: None,
             timeout_ms: None,
             command_safeguards: None,
             pricing: None,

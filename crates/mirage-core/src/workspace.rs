@@ -46,6 +46,8 @@ pub struct WorkspaceOptions {
     pub timeout: Option<Duration>,
     /// Listing/metadata index and byte cache in front of S3/B2 mounts (`vfs::cache`).
     pub cache: crate::vfs::cache::CacheOptions,
+    /// Objects one command fetches at once (`Vfs::parallel_reads`).
+    pub parallel_reads: usize,
 }
 
 impl Default for WorkspaceOptions {
@@ -57,6 +59,7 @@ impl Default for WorkspaceOptions {
             pricing: Default::default(),
             timeout: None,
             cache: Default::default(),
+            parallel_reads: crate::vfs::DEFAULT_PARALLEL_READS,
         }
     }
 }
@@ -221,8 +224,10 @@ impl Workspace {
                 return Err(WorkspaceError::InvalidMount(format!("commandSafeguards: nothing is mounted at {prefix}/")));
             }
         }
+        let vfs = Vfs::new(table);
+        vfs.set_parallel_reads(options.parallel_reads);
         let ws = Workspace {
-            vfs: Arc::new(Vfs::new(table)),
+            vfs: Arc::new(vfs),
             registry: Arc::new(Registry::builtin()),
             options,
             sessions: Mutex::new(HashMap::new()),

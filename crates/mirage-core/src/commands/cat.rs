@@ -1,6 +1,6 @@
 //! `cat`: concatenate files (`-n -b -s -A -v -E -T -e -t`), streaming chunk by chunk.
 //! With several files, the next ones are fetched while the current one is printed (at most
-//! `PREFETCH` at once, a few chunks buffered each); output stays in operand order.
+//! `Vfs::parallel_reads` at once, a few chunks buffered each); output stays in operand order.
 
 use bytes::{Bytes, BytesMut};
 use futures::{FutureExt, StreamExt};
@@ -11,8 +11,6 @@ use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
 use crate::vfs::{ByteStream, FsError};
 
-/// Files fetched ahead of the one being printed.
-pub const PREFETCH: usize = 8;
 /// Chunks buffered per prefetched file (each up to about `COALESCE` bytes).
 const AHEAD_CHUNKS: usize = 4;
 /// Small chunks that are already there are joined up to this size before they are passed on,
@@ -140,7 +138,9 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut status = 0;
     let mut state = State::default();
     let files = operands.iter().filter(|o| *o != "-").count();
-    let mut ahead = Prefetch::new(&ctx, &operands, if files >= 2 { PREFETCH } else { 0 });
+    // The file being printed and the ones fetched ahead of it make `parallel_reads`.
+    let window = if files >= 2 { ctx.vfs.parallel_reads().saturating_sub(1).max(1) } else { 0 };
+    let mut ahead = Prefetch::new(&ctx, &operands, window);
     for (i, op) in operands.iter().enumerate() {
         let reader = if op == "-" {
             Reader::Stdin(ctx.stdin.lock().await)

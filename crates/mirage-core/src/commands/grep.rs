@@ -14,10 +14,9 @@ use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{BrokenPipe, Reader};
 use crate::shell::pattern::Pattern;
-use crate::vfs::{FsError, Metadata};
+use crate::vfs::{ErrorKind, FsError, Metadata};
 
 /// Files fetched at once by `grep -r`.
-pub const PARALLEL: usize = 16;
 
 const SPEC: &[args::Opt] = &[
     flag('r', "recursive"),
@@ -660,7 +659,31 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut state = Shared::default();
     let mut selected_any = false;
     let mut error = false;
-    for op in &operands {
+    let mut next = 0;
+    while next < operands.len() {
+        let op = &operands[next];
+        next += 1;
+        if !recursive && op != "-" && filters.file_ok(op, true) {
+            // A run of file operands: opened in parallel, without a stat (a directory fails
+            // its read with the message GNU prints).
+            let mut files = vec![(op.clone(), ctx.abs(op), None)];
+            while let Some(op) = operands.get(next).filter(|op| *op != "-" && filters.file_ok(op, true)) {
+                files.push((op.clone(), ctx.abs(op), None));
+                next += 1;
+            }
+            let show = with_name || (multi && !no_name);
+            match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
+                Ok((sel, err, stop)) => {
+                    selected_any |= sel;
+                    error |= err;
+                    if stop {
+                        return 0;
+                    }
+                }
+                Err(()) => return EXIT_PIPE,
+            }
+            continue;
+        }
         if op == "-" {
             let show = with_name || (multi && !no_name);
             let reader = match ctx.open("-").await {
@@ -686,7 +709,11 @@ pub async fn run(ctx: Ctx) -> i32 {
             continue;
         }
         let abs = ctx.abs(op);
-        let meta = match ctx.vfs.stat(&abs).await {
+        // Most recursive operands are directories: one flat listing answers, no stat first.
+        let walked = if recursive && (implicit_dot || !filters.dir_excluded(op)) { ctx.vfs.walk(&abs).await.ok() } else { None };
+        let meta = match walked {
+            Some(_) => Metadata::dir(),
+            None => match ctx.vfs.stat(&abs).await {
             Ok(m) => m,
             Err(e) => {
                 error = true;
@@ -695,13 +722,14 @@ pub async fn run(ctx: Ctx) -> i32 {
                 }
                 continue;
             }
+            },
         };
         if !meta.is_dir() {
             if !filters.file_ok(op, true) {
                 continue;
             }
             let show = with_name || (multi && !no_name);
-            let files = vec![(op.clone(), abs.clone(), meta)];
+            let files = vec![(op.clone(), abs.clone(), Some(meta))];
             match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
                 Ok((sel, err, stop)) => {
                     selected_any |= sel;
@@ -732,7 +760,11 @@ pub async fn run(ctx: Ctx) -> i32 {
         if !implicit_dot && op != "." && op != ".." && op != "./" && filters.dir_excluded(op) {
             continue;
         }
-        let entries = match ctx.vfs.walk(&abs).await {
+        let listed = match walked {
+            Some(e) => Ok(e),
+            None => ctx.vfs.walk(&abs).await,
+        };
+        let entries = match listed {
             Ok(e) => e,
             Err(e) => {
                 error = true;
@@ -756,7 +788,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             let shown = if implicit_dot { rel.clone() } else { join_display(op, &rel) };
             let fabs = if abs == "/" { format!("/{rel}") } else { format!("{abs}/{rel}") };
-            files.push((shown, fabs, m));
+            files.push((shown, fabs, Some(m)));
         }
         let show = !no_name;
         match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
@@ -824,11 +856,11 @@ impl Filters {
     }
 }
 
-/// Search files in order, fetching up to `PARALLEL` at once. `Err(())` when the output
+/// Search files in order, fetching up to `Vfs::parallel_reads` at once. `Err(())` when the output
 /// pipe closed. Returns (selected, error, stop everything).
 pub(crate) async fn search_files(
     ctx: &Ctx,
-    files: Vec<(String, String, Metadata)>,
+    files: Vec<(String, String, Option<Metadata>)>,
     show: bool,
     matcher: &Matcher,
     o: &Opts,
@@ -839,12 +871,12 @@ pub(crate) async fn search_files(
     let mut opened = futures::stream::iter(files.into_iter().map(|(shown, abs, meta)| {
         let vfs = vfs.clone();
         async move {
-            // Empty files need no request.
-            let r = if meta.size == 0 { Ok(None) } else { vfs.read(&abs, None).await.map(Some) };
+            // Files known to be empty need no request; the others are opened without a stat.
+            let r = if meta.is_some_and(|m| m.size == 0) { Ok(None) } else { vfs.read(&abs, None).await.map(Some) };
             (shown, r)
         }
     }))
-    .buffered(PARALLEL);
+    .buffered(ctx.vfs.parallel_reads());
     let mut selected = false;
     let mut error = false;
     while let Some((shown, r)) = opened.next().await {
@@ -855,6 +887,11 @@ pub(crate) async fn search_files(
                 error = true;
                 if !o.silent {
                     let _ = ctx.stderr.write_str(&format!("grep: {shown}: {e}\n")).await;
+                }
+                // GNU still reports a count for a directory it could not read.
+                if o.count && e.kind == ErrorKind::IsADirectory {
+                    let line = if show { format!("{shown}:0\n") } else { "0\n".to_string() };
+                    out.put(line.as_bytes()).await.map_err(|_| ())?;
                 }
                 continue;
             }

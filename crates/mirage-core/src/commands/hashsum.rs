@@ -2,6 +2,8 @@
 //! lines, `-` for stdin, `-c` verification (`--quiet --status --strict -w`), `--tag`,
 //! `-z`. Files are hashed as they stream.
 
+use futures::StreamExt;
+
 use super::args::{self, flag};
 use super::common;
 use super::{Ctx, EXIT_PIPE};
@@ -102,8 +104,14 @@ pub async fn run(ctx: Ctx, a: Algo) -> i32 {
     }
     let end = if p.has("z") { "\0" } else { "\n" };
     let mut status = 0;
-    for op in &ops {
-        match hash_of(&ctx, op, a).await {
+    // Hashed several at once, printed in operand order; stdin is read by one operand at a time.
+    let width = if ops.iter().any(|o| o == "-") { 1 } else { ctx.vfs.parallel_reads() };
+    let (ctx, ops) = (&ctx, &ops);
+    let mut hashes = futures::stream::iter(0..ops.len())
+        .map(|i| async move { (&ops[i], hash_of(ctx, &ops[i], a).await) })
+        .buffered(width);
+    while let Some((op, r)) = hashes.next().await {
+        match r {
             Ok(h) => {
                 let line = if p.has("tag") { format!("{} ({op}) = {h}{end}", a.tag()) } else { format!("{h}  {op}{end}") };
                 if ctx.stdout.write(line.into_bytes()).await.is_err() {

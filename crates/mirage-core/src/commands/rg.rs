@@ -264,7 +264,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         includes.is_empty() || includes.iter().any(|g| subject(g))
     };
     let mut status_err = false;
-    let mut files: Vec<(String, String, Metadata)> = Vec::new();
+    let mut files: Vec<(String, String, Option<Metadata>)> = Vec::new();
     let mut any_dir = false;
     let mut out = Out::new(&ctx.stdout);
     if stdin_only {
@@ -295,7 +295,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         };
         if !meta.is_dir() {
-            files.push((op.clone(), abs, meta));
+            files.push((op.clone(), abs, Some(meta)));
             continue;
         }
         any_dir = true;
@@ -321,7 +321,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             let shown = if implicit { rel.clone() } else { join_display(op, &rel) };
             let fabs = if abs == "/" { format!("/{rel}") } else { format!("{abs}/{rel}") };
-            files.push((shown, fabs, m));
+            files.push((shown, fabs, Some(m)));
         }
     }
     if files_mode {

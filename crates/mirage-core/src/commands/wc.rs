@@ -1,6 +1,6 @@
 //! `wc`: newline, word, character and byte counts, with GNU's column widths and `total`.
 //! `wc -c` of a file is answered from its size, without reading it. Files are looked up
-//! and counted several at once (`PARALLEL`), and printed in operand order.
+//! and counted several at once (`Vfs::parallel_reads`), and printed in operand order.
 
 use futures::StreamExt;
 
@@ -9,7 +9,6 @@ use super::Ctx;
 use crate::shell::io::Reader;
 
 /// Files stat'ed or counted at once.
-pub const PARALLEL: usize = 16;
 
 const SPEC: &[args::Opt] =
     &[flag('l', "lines"), flag('w', "words"), flag('c', "bytes"), flag('m', "chars"), flag('L', "max-line-length")];
@@ -83,7 +82,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 }
             }
         })
-        .buffered(PARALLEL)
+        .buffered(ctx.vfs.parallel_reads())
         .collect()
         .await;
     let width = if inputs.len() == 1 && w.count() == 1 {
@@ -137,7 +136,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Err(e) => Outcome::Failed(None, e),
             }
         })
-        .buffered(PARALLEL);
+        .buffered(ctx.vfs.parallel_reads());
     let mut status = 0;
     let mut sum = Counts::default();
     let mut i = 0;

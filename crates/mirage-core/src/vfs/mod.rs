@@ -11,7 +11,7 @@ pub mod redis_store;
 pub mod resource;
 pub mod s3;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -41,6 +41,8 @@ struct Shared {
     temp: Arc<ram::RamResource>,
     next_temp: AtomicU64,
     recorder: Recorder,
+    /// Objects one command may fetch at once (0: `DEFAULT_PARALLEL_READS`).
+    parallel_reads: AtomicUsize,
 }
 
 /// The workspace's filesystem. Every path given here is absolute and normalised
@@ -51,6 +53,10 @@ pub struct Vfs {
     /// Mount prefixes (normalised, e.g. `/bucket`) this view may use; `None` is all.
     allowed: Option<Arc<Vec<String>>>,
 }
+
+/// How many objects `grep -r`, `cat a b c`, `wc`, `md5sum` and the like fetch at once,
+/// unless the workspace says otherwise.
+pub const DEFAULT_PARALLEL_READS: usize = 16;
 
 /// Where process substitutions' outputs appear.
 pub const TEMP_PREFIX: &str = "/dev/fd";
@@ -67,6 +73,18 @@ impl Vfs {
     /// A view of the same mounts limited to `allowed` prefixes (a session's allowedMounts).
     pub fn restricted(&self, allowed: Vec<String>) -> Vfs {
         Vfs { shared: self.shared.clone(), allowed: Some(Arc::new(allowed)) }
+    }
+
+    /// Objects one command may fetch at once (at least 1).
+    pub fn parallel_reads(&self) -> usize {
+        match self.shared.parallel_reads.load(Ordering::Relaxed) {
+            0 => DEFAULT_PARALLEL_READS,
+            n => n,
+        }
+    }
+
+    pub fn set_parallel_reads(&self, n: usize) {
+        self.shared.parallel_reads.store(n, Ordering::Relaxed);
     }
 
     pub fn recorder(&self) -> &Recorder {
