@@ -214,6 +214,11 @@ describe('npm pack + pnpm install + README TypeScript quick start', { skip: skip
     const platDir = path.dirname(realpathSync(resolved))
     const installed = duBytes(mainDir) + duBytes(platDir)
     t.diagnostic(`installed size: ${mib(installed)} (main ${(duBytes(mainDir) / 1024).toFixed(1)} KiB + ${PLATFORM} ${mib(duBytes(platDir))})`)
+    // The size budget of the release build (a debug build, used when the compat build was skipped, is far larger).
+    if (binary === COMPAT_BINARY) {
+      assert.ok(statSync(binary).size < 10_000_000, `release binary ${statSync(binary).size} bytes: over the 10 MB budget`)
+      assert.ok(installed < 15_000_000, `installed ${installed} bytes: over the 15 MB budget`)
+    }
   })
 
   it("compiles README's TypeScript quick start with tsc --strict and runs it against the S3 server", () => {

@@ -277,6 +277,15 @@ describe('streams: cancelled downloads, parallel fetches in order', () => {
       assertGnu(one, cmd)
       assert.equal(one.st.maxInflight, 1, `${cmd} with parallelReads: 1`)
     }
+    // Reads made ahead of their turn still count in the command's own figures.
+    for (const cmd of [`cat ${files.join(' ')}`, `grep -c 1 ${files.join(' ')}`]) {
+      const r = await workspace().execute(cmd)
+      assert.equal(r.stats.get, files.length, `${cmd}: ${JSON.stringify(r.stats)}`)
+      assert.equal(r.stats.bytesDown, files.reduce((n, f) => n + TREE[f.slice(3)].length, 0))
+    }
+    const tee = await workspace().execute('echo hi | tee /b/tee.txt')
+    assert.equal(tee.stdoutText, 'hi\n')
+    assert.equal(tee.stats.put, 1, JSON.stringify(tee.stats))
     assert.throws(() => workspace({ parallelReads: 0 }), /parallelReads: 0 is not between 1 and 256/)
   })
 })

@@ -41,6 +41,19 @@ pub async fn scope<F: Future>(stats: Arc<ExecStats>, f: F) -> F::Output {
     CURRENT.scope(stats, f).await
 }
 
+/// `tokio::spawn`, keeping the current execute's counters: a command's helper tasks
+/// (reads ahead, `tee`'s uploads) count toward that command.
+pub fn spawn<F>(f: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match current() {
+        Some(stats) => tokio::spawn(CURRENT.scope(stats, f)),
+        None => tokio::spawn(f),
+    }
+}
+
 /// A cache answered without a request.
 pub fn note_cache_hit() {
     if let Some(s) = current() {

@@ -2,68 +2,10 @@
 //! With several files, the next ones are fetched while the current one is printed (at most
 //! `Vfs::parallel_reads` at once, a few chunks buffered each); output stays in operand order.
 
-use bytes::{Bytes, BytesMut};
-use futures::{FutureExt, StreamExt};
-use tokio::sync::mpsc;
-
 use super::args::{self, flag};
+use super::prefetch::Prefetch;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
-use crate::vfs::{ByteStream, FsError};
-
-/// Chunks buffered per prefetched file (each up to about `COALESCE` bytes).
-const AHEAD_CHUNKS: usize = 4;
-/// Small chunks that are already there are joined up to this size before they are passed on,
-/// so fewer and bigger pieces cross the pipes.
-pub const COALESCE: usize = 64 * 1024;
-
-/// A stream that hands out the chunks of `body` joined up to `target` bytes, without waiting
-/// for more than what is already available.
-pub fn coalesce(body: ByteStream, target: usize) -> ByteStream {
-    struct St {
-        body: ByteStream,
-        error: Option<FsError>,
-        ended: bool,
-    }
-    let st = St { body, error: None, ended: false };
-    Box::pin(futures::stream::unfold(st, move |mut st| async move {
-        if let Some(e) = st.error.take() {
-            st.ended = true;
-            return Some((Err(e), st));
-        }
-        if st.ended {
-            return None;
-        }
-        let first = match st.body.next().await {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                st.ended = true;
-                return Some((Err(e), st));
-            }
-            None => return None,
-        };
-        if first.len() >= target {
-            return Some((Ok(first), st));
-        }
-        let mut buf = BytesMut::with_capacity(target);
-        buf.extend_from_slice(&first);
-        while buf.len() < target {
-            match st.body.next().now_or_never() {
-                Some(Some(Ok(c))) => buf.extend_from_slice(&c),
-                Some(Some(Err(e))) => {
-                    st.error = Some(e);
-                    break;
-                }
-                Some(None) => {
-                    st.ended = true;
-                    break;
-                }
-                None => break,
-            }
-        }
-        Some((Ok(buf.freeze()), st))
-    }))
-}
 
 const SPEC: &[args::Opt] = &[
     flag('n', "number"),
@@ -139,14 +81,15 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut state = State::default();
     let files = operands.iter().filter(|o| *o != "-").count();
     // The file being printed and the ones fetched ahead of it make `parallel_reads`.
-    let window = if files >= 2 { ctx.vfs.parallel_reads().saturating_sub(1).max(1) } else { 0 };
-    let mut ahead = Prefetch::new(&ctx, &operands, window);
+    let window = if files >= 2 { ctx.vfs.parallel_reads() - 1 } else { 0 };
+    let paths = operands.iter().map(|o| (o != "-").then(|| ctx.abs(o))).collect();
+    let mut ahead = Prefetch::new(ctx.vfs.clone(), paths, window);
     for (i, op) in operands.iter().enumerate() {
         let reader = if op == "-" {
             Reader::Stdin(ctx.stdin.lock().await)
         } else {
-            match ahead.open(&ctx, i).await {
-                Ok(r) => r,
+            match ahead.open(i).await {
+                Ok(body) => Reader::Stream(body),
                 Err(e) => {
                     ctx.err_path(op, &e).await;
                     status = 1;
@@ -170,76 +113,6 @@ pub async fn run(ctx: Ctx) -> i32 {
 enum Stop {
     Pipe,
     Read(crate::vfs::FsError),
-}
-
-/// Files opened ahead of their turn, each by a task that pumps its chunks into a small
-/// bounded channel. Dropping it (cat done or its output closed) stops them all.
-struct Prefetch {
-    paths: Vec<Option<String>>,
-    slots: Vec<Option<mpsc::Receiver<Result<Bytes, FsError>>>>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    started: usize,
-    window: usize,
-}
-
-impl Prefetch {
-    fn new(ctx: &Ctx, operands: &[String], window: usize) -> Prefetch {
-        let paths: Vec<Option<String>> = operands.iter().map(|o| (o != "-").then(|| ctx.abs(o))).collect();
-        let slots = operands.iter().map(|_| None).collect();
-        Prefetch { paths, slots, tasks: Vec::new(), started: 0, window }
-    }
-
-    /// The file operand `i`: its prefetched stream, or (without a window) a direct read.
-    /// The file is read whole, without a `stat` first: a directory fails the read.
-    async fn open(&mut self, ctx: &Ctx, i: usize) -> Result<Reader<'static>, FsError> {
-        let abs = self.paths[i].clone().unwrap_or_default();
-        if self.window == 0 {
-            return Ok(Reader::Stream(coalesce(ctx.vfs.read(&abs, None).await?.body, COALESCE)));
-        }
-        let end = (i + 1 + self.window).min(self.paths.len());
-        while self.started < end {
-            let j = self.started;
-            self.started += 1;
-            let Some(path) = self.paths[j].clone() else { continue };
-            let (tx, rx) = mpsc::channel(AHEAD_CHUNKS);
-            let vfs = ctx.vfs.clone();
-            self.tasks.push(tokio::spawn(async move {
-                match vfs.read(&path, None).await {
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                    }
-                    Ok(h) => {
-                        let mut body = coalesce(h.body, COALESCE);
-                        while let Some(c) = body.next().await {
-                            let failed = c.is_err();
-                            if tx.send(c).await.is_err() || failed {
-                                break;
-                            }
-                        }
-                    }
-                }
-            }));
-            self.slots[j] = Some(rx);
-        }
-        let Some(mut rx) = self.slots[i].take() else { return Err(FsError::not_found()) };
-        // An open failure arrives as the first item: report it as one.
-        let first = match rx.recv().await {
-            Some(Err(e)) => return Err(e),
-            Some(Ok(c)) => Some(c),
-            None => None,
-        };
-        let rest = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
-        let body: ByteStream = Box::pin(futures::stream::iter(first.map(Ok)).chain(rest));
-        Ok(Reader::Stream(body))
-    }
-}
-
-impl Drop for Prefetch {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
 }
 
 async fn copy(ctx: &Ctx, mut r: Reader<'_>) -> Result<(), Stop> {

@@ -6,17 +6,15 @@
 
 use std::collections::VecDeque;
 
-use futures::StreamExt;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::args::{self, flag, long_flag, long_value, value};
+use super::prefetch::Prefetch;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{BrokenPipe, Reader};
 use crate::shell::pattern::Pattern;
 use crate::vfs::{ErrorKind, FsError, Metadata};
-
-/// Files fetched at once by `grep -r`.
 
 const SPEC: &[args::Opt] = &[
     flag('r', "recursive"),
@@ -714,14 +712,14 @@ pub async fn run(ctx: Ctx) -> i32 {
         let meta = match walked {
             Some(_) => Metadata::dir(),
             None => match ctx.vfs.stat(&abs).await {
-            Ok(m) => m,
-            Err(e) => {
-                error = true;
-                if !o.silent {
-                    let _ = ctx.stderr.write_str(&format!("grep: {op}: {e}\n")).await;
+                Ok(m) => m,
+                Err(e) => {
+                    error = true;
+                    if !o.silent {
+                        let _ = ctx.stderr.write_str(&format!("grep: {op}: {e}\n")).await;
+                    }
+                    continue;
                 }
-                continue;
-            }
             },
         };
         if !meta.is_dir() {
@@ -867,22 +865,16 @@ pub(crate) async fn search_files(
     out: &mut Out<'_>,
     state: &mut Shared,
 ) -> Result<(bool, bool, bool), ()> {
-    let vfs = ctx.vfs.clone();
-    let mut opened = futures::stream::iter(files.into_iter().map(|(shown, abs, meta)| {
-        let vfs = vfs.clone();
-        async move {
-            // Files known to be empty need no request; the others are opened without a stat.
-            let r = if meta.is_some_and(|m| m.size == 0) { Ok(None) } else { vfs.read(&abs, None).await.map(Some) };
-            (shown, r)
-        }
-    }))
-    .buffered(ctx.vfs.parallel_reads());
+    // Files known to be empty need no request; the others are opened without a stat, and
+    // downloaded `parallel_reads` at a time while the earlier ones are searched.
+    let paths = files.iter().map(|(_, abs, meta)| (!meta.as_ref().is_some_and(|m| m.size == 0)).then(|| abs.clone())).collect();
+    let window = if files.len() >= 2 { ctx.vfs.parallel_reads() - 1 } else { 0 };
+    let mut ahead = Prefetch::new(ctx.vfs.clone(), paths, window);
     let mut selected = false;
     let mut error = false;
-    while let Some((shown, r)) = opened.next().await {
-        let reader = match r {
-            Ok(Some(h)) => Reader::Stream(h.body),
-            Ok(None) => Reader::Stream(Box::pin(futures::stream::empty())),
+    for (i, (shown, _, _)) in files.into_iter().enumerate() {
+        let reader = match ahead.open(i).await {
+            Ok(body) => Reader::Stream(body),
             Err(e) => {
                 error = true;
                 if !o.silent {

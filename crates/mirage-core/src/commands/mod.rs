@@ -36,6 +36,7 @@ pub mod mkdir;
 pub mod mv;
 pub mod nl;
 pub mod paste;
+pub mod prefetch;
 pub mod printf;
 pub mod pwd;
 pub mod readlink;

@@ -59,7 +59,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         let (tx, rx) = mpsc::channel::<Result<Bytes, FsError>>(8);
         let vfs = ctx.vfs.clone();
         let stream = tokio_stream_from(rx);
-        let handle = tokio::spawn(async move { vfs.write_stream(&abs, stream).await });
+        let handle = crate::stats::spawn(async move { vfs.write_stream(&abs, stream).await });
         if let Some(o) = old {
             let _ = tx.send(Ok(o)).await;
         }
