@@ -190,6 +190,7 @@ async fn head_file(ctx: &Ctx, abs: &str, amount: Amount, header: Option<&str>) -
             let mut total: Option<u64> = None;
             let mut out: Vec<u8> = Vec::new();
             let mut opened = false;
+            let mut version = None;
             loop {
                 let range = if size > RANGE_MAX {
                     ByteRange::From(offset)
@@ -207,6 +208,10 @@ async fn head_file(ctx: &Ctx, abs: &str, amount: Amount, header: Option<&str>) -
                 if !opened {
                     opened = true;
                     print_header().await?;
+                }
+                if let Err(e) = h.check_version(&mut version) {
+                    emit(ctx, &out).await?;
+                    return Err(Stop::Read(e));
                 }
                 total = h.total_size.or(total);
                 let mut got = 0u64;

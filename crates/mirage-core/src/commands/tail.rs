@@ -187,10 +187,6 @@ async fn copy_range(ctx: &Ctx, abs: &str, range: ByteRange) -> Result<(), Stop> 
     Ok(())
 }
 
-async fn read_range(ctx: &Ctx, abs: &str, range: ByteRange) -> Result<Vec<u8>, FsError> {
-    collect(ctx.vfs.read(abs, Some(range)).await?).await
-}
-
 async fn collect(mut h: ReadHandle) -> Result<Vec<u8>, FsError> {
     let mut out = Vec::new();
     while let Some(c) = h.body.next().await {
@@ -203,8 +199,9 @@ async fn collect(mut h: ReadHandle) -> Result<Vec<u8>, FsError> {
 async fn tail_opened(ctx: &Ctx, abs: &str, mut h: ReadHandle, size: u64, amount: Amount, delim: u8) -> Result<(), Stop> {
     match amount {
         Amount::Lines(n) => {
+            let version = h.etag.clone();
             let block = collect(h).await.map_err(Stop::Read)?;
-            last_lines(ctx, abs, size, n, delim, Some(block)).await
+            last_lines(ctx, abs, size, n, delim, Some((block, version))).await
         }
         _ => {
             while let Some(c) = h.body.next().await {
@@ -215,15 +212,23 @@ async fn tail_opened(ctx: &Ctx, abs: &str, mut h: ReadHandle, size: u64, amount:
     }
 }
 
-/// Print the last `n` lines of a file of `size` bytes, reading blocks from its end (the
-/// first one may already be read).
-async fn last_lines(ctx: &Ctx, abs: &str, size: u64, n: u64, delim: u8, mut read: Option<Vec<u8>>) -> Result<(), Stop> {
+/// Print the last `n` lines of a file of `size` bytes, reading blocks from its end, all of
+/// one version (the first block and its ETag may already be read).
+async fn last_lines(ctx: &Ctx, abs: &str, size: u64, n: u64, delim: u8, read: Option<(Vec<u8>, Option<String>)>) -> Result<(), Stop> {
     let mut want = FIRST_BLOCK;
+    let (mut read, mut version) = match read {
+        Some((block, etag)) => (Some(block), etag),
+        None => (None, None),
+    };
     loop {
         let len = want.min(size);
         let block = match read.take() {
             Some(b) => b,
-            None => read_range(ctx, abs, ByteRange::Suffix(len)).await.map_err(Stop::Read)?,
+            None => {
+                let h = ctx.vfs.read(abs, Some(ByteRange::Suffix(len))).await.map_err(Stop::Read)?;
+                h.check_version(&mut version).map_err(Stop::Read)?;
+                collect(h).await.map_err(Stop::Read)?
+            }
         };
         if block.len() as u64 != len {
             return Err(Stop::Read(FsError::new(ErrorKind::Io)));

@@ -68,6 +68,22 @@ pub struct ReadHandle {
     pub body: ByteStream,
 }
 
+impl ReadHandle {
+    /// For a command that reads one object in several ranges (`head -n`, `tail -n`): fails
+    /// when this range comes from another version than the ranges before it (`seen`), so
+    /// two versions are never spliced into one output.
+    pub fn check_version(&self, seen: &mut Option<String>) -> Result<(), FsError> {
+        match (seen.as_deref(), self.etag.as_deref()) {
+            (Some(a), Some(b)) if a != b => Err(FsError::with_cause(ErrorKind::Io, "object changed during read")),
+            (_, Some(b)) => {
+                *seen = Some(b.to_string());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
     /// `"s3"`, `"backblaze"`, `"ram"`, `"disk"`: shown by `ws.mounts()`.
