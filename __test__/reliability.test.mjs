@@ -264,11 +264,17 @@ describe('reads under faults', () => {
       )
       assert.deepEqual(mismatches, [])
       assert.ok(st.faults >= st.requests * 0.08, `faults were injected (${st.faults} of ${st.requests})`)
-      assert.ok(st.byKind.cut > 0 && resumes > 0, 'bodies were cut and reads resumed by range')
+      // Whether a cut needs a resume depends on where the seed lands (a cut LIST is retried whole; `head`
+      // may have its lines before the cut): resumes are checked over all seeds below.
+      assert.ok(st.byKind.cut > 0, 'bodies were cut')
       assert.ok(st.maxConsecutiveSeen <= 3)
       assert.equal(st.firewall, 0, `B2 would refuse: ${st.firewallHeaders}`)
     })
   }
+
+  it('the seeded runs resumed cut bodies by range (If-Match) at least once', () => {
+    assert.ok(FIGURES.resumes > 0, `${FIGURES.resumes} ranged resumes over seeds ${SEEDS.join(', ')}`)
+  })
 })
 
 describe('resumed reads', () => {
