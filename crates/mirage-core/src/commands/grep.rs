@@ -670,15 +670,9 @@ pub async fn run(ctx: Ctx) -> i32 {
                 next += 1;
             }
             let show = with_name || (multi && !no_name);
-            match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
-                Ok((sel, err, stop)) => {
-                    selected_any |= sel;
-                    error |= err;
-                    if stop {
-                        return 0;
-                    }
-                }
-                Err(()) => return EXIT_PIPE,
+            let r = search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await;
+            if let Some(code) = tally(r, &mut selected_any, &mut error) {
+                return code;
             }
             continue;
         }
@@ -728,15 +722,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             let show = with_name || (multi && !no_name);
             let files = vec![(op.clone(), abs.clone(), Some(meta))];
-            match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
-                Ok((sel, err, stop)) => {
-                    selected_any |= sel;
-                    error |= err;
-                    if stop {
-                        return 0;
-                    }
-                }
-                Err(()) => return EXIT_PIPE,
+            let r = search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await;
+            if let Some(code) = tally(r, &mut selected_any, &mut error) {
+                return code;
             }
             continue;
         }
@@ -789,15 +777,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             files.push((shown, fabs, Some(m)));
         }
         let show = !no_name;
-        match search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await {
-            Ok((sel, err, stop)) => {
-                selected_any |= sel;
-                error |= err;
-                if stop {
-                    return 0;
-                }
-            }
-            Err(()) => return EXIT_PIPE,
+        let r = search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await;
+        if let Some(code) = tally(r, &mut selected_any, &mut error) {
+            return code;
         }
     }
     if out.flush().await.is_err() {
@@ -809,6 +791,19 @@ pub async fn run(ctx: Ctx) -> i32 {
         0
     } else {
         1
+    }
+}
+
+/// Adds what `search_files` found to the run's totals; `Some(exit code)` when grep must stop
+/// now (`-q` matched, or the output pipe closed).
+fn tally(r: Result<(bool, bool, bool), ()>, selected_any: &mut bool, error: &mut bool) -> Option<i32> {
+    match r {
+        Ok((sel, err, stop)) => {
+            *selected_any |= sel;
+            *error |= err;
+            stop.then_some(0)
+        }
+        Err(()) => Some(EXIT_PIPE),
     }
 }
 
