@@ -862,7 +862,7 @@ pub(crate) async fn search_files(
 ) -> Result<(bool, bool, bool), ()> {
     // Files known to be empty need no request; the others are opened without a stat, and
     // downloaded `parallel_reads` at a time while the earlier ones are searched.
-    let paths = files.iter().map(|(_, abs, meta)| (!meta.as_ref().is_some_and(|m| m.size == 0)).then(|| abs.clone())).collect();
+    let paths = files.iter().map(|(_, abs, meta)| meta.as_ref().is_none_or(|m| m.size != 0).then(|| abs.clone())).collect();
     let window = if files.len() >= 2 { ctx.vfs.parallel_reads() - 1 } else { 0 };
     let mut ahead = Prefetch::new(ctx.vfs.clone(), paths, window);
     let mut selected = false;

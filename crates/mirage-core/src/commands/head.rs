@@ -42,6 +42,21 @@ pub fn parse_count(s: &str) -> Option<u64> {
     n.checked_mul(mult)
 }
 
+/// A `-n`/`-c` value as `head` and `tail` read it: the count, and whether it carried `mark`
+/// (`-` for head's "all but the last", `+` for tail's "from the start"; the other sign is
+/// allowed and means nothing). `Err` is GNU's message.
+pub fn signed_count(key: &str, v: &str, mark: char) -> Result<(bool, u64), String> {
+    let other = if mark == '-' { '+' } else { '-' };
+    let (marked, digits) = match v.strip_prefix(mark) {
+        Some(d) => (true, d),
+        None => (false, v.strip_prefix(other).unwrap_or(v)),
+    };
+    match parse_count(digits) {
+        Some(n) => Ok((marked, n)),
+        None => Err(format!("invalid number of {}: '{v}'", if key == "n" { "lines" } else { "bytes" })),
+    }
+}
+
 pub async fn run(ctx: Ctx) -> i32 {
     // `head -5` is `head -n 5`.
     let mut argv = ctx.args.clone();
@@ -60,14 +75,12 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut amount = Amount::Lines(10);
     for o in &p.opts {
         let (Some(v), true) = (o.value.as_deref(), o.key == "n" || o.key == "c") else { continue };
-        let (neg, digits) = match v.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, v.strip_prefix('+').unwrap_or(v)),
-        };
-        let Some(n) = parse_count(digits) else {
-            let what = if o.key == "n" { "lines" } else { "bytes" };
-            ctx.err(format!("invalid number of {what}: '{v}'")).await;
-            return 1;
+        let (neg, n) = match signed_count(&o.key, v, '-') {
+            Ok(c) => c,
+            Err(message) => {
+                ctx.err(message).await;
+                return 1;
+            }
         };
         amount = match (o.key.as_str(), neg) {
             ("n", false) => Amount::Lines(n),

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use futures::StreamExt;
 
 use super::args::{self, flag, value};
-use super::head::parse_count;
+use super::head::signed_count;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
@@ -70,14 +70,12 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut amount = Amount::Lines(10);
     for o in &p.opts {
         let (Some(v), true) = (o.value.as_deref(), o.key == "n" || o.key == "c") else { continue };
-        let (from, digits) = match v.strip_prefix('+') {
-            Some(d) => (true, d),
-            None => (false, v.strip_prefix('-').unwrap_or(v)),
-        };
-        let Some(n) = parse_count(digits) else {
-            let what = if o.key == "n" { "lines" } else { "bytes" };
-            ctx.err(format!("invalid number of {what}: '{v}'")).await;
-            return 1;
+        let (from, n) = match signed_count(&o.key, v, '+') {
+            Ok(c) => c,
+            Err(message) => {
+                ctx.err(message).await;
+                return 1;
+            }
         };
         amount = match (o.key.as_str(), from) {
             ("n", false) => Amount::Lines(n),

@@ -8,8 +8,6 @@ use super::args::{self, flag};
 use super::Ctx;
 use crate::shell::io::Reader;
 
-/// Files stat'ed or counted at once.
-
 const SPEC: &[args::Opt] =
     &[flag('l', "lines"), flag('w', "words"), flag('c', "bytes"), flag('m', "chars"), flag('L', "max-line-length")];
 
