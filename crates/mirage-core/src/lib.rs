@@ -6,5 +6,7 @@ pub mod provision;
 pub mod shell;
 pub mod snapshot;
 pub mod stats;
+#[cfg(any(test, feature = "testutil"))]
+pub mod testutil;
 pub mod vfs;
 pub mod workspace;

@@ -7,17 +7,15 @@
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
+use mirage_core::testutil::{read_all, CountingBucket};
 use mirage_core::vfs::cache::{CacheOptions, CacheStore, CachedObject, CachedResource, IndexStore};
-use mirage_core::vfs::ram::RamResource;
 use mirage_core::vfs::redis_store::{namespace_of, RedisCacheStore, RedisConn, RedisIndexOptions, RedisIndexStore, RETRY_AFTER};
-use mirage_core::vfs::{ByteRange, DirEntry, FsError, Metadata, ReadHandle, Resource};
+use mirage_core::vfs::{ByteRange, Metadata, Resource};
 
 struct Server {
     child: Child,
@@ -79,95 +77,8 @@ macro_rules! server_or_skip {
     };
 }
 
-/// A RAM resource posing as a bucket: counts the calls that would be requests, and gives
-/// ETags that change with the content.
-struct Bucket {
-    inner: RamResource,
-    calls: AtomicUsize,
-}
-
-fn etag(data: &[u8]) -> String {
-    format!("{:x}", data.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3)))
-}
-
-impl Bucket {
-    fn n(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-    fn hit(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-#[async_trait]
-impl Resource for Bucket {
-    fn kind(&self) -> &'static str {
-        "s3"
-    }
-    fn cache_identity(&self) -> Option<String> {
-        Some("http://127.0.0.1:1\ntest-bucket\n".into())
-    }
-    async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
-        self.hit();
-        let mut v = self.inner.read_dir(path).await?;
-        for e in &mut v {
-            if !e.meta.is_dir() {
-                let p = if path.is_empty() { e.name.clone() } else { format!("{path}/{}", e.name) };
-                let mut h = self.inner.read(&p, None).await?;
-                let data = h.body.next().await.unwrap_or(Ok(Bytes::new()))?;
-                e.meta.etag = Some(etag(&data));
-            }
-        }
-        Ok(v)
-    }
-    async fn stat(&self, path: &str) -> Result<Metadata, FsError> {
-        self.hit();
-        let mut m = self.inner.stat(path).await?;
-        if !m.is_dir() {
-            let data = self.inner.read(path, None).await?.body.next().await.unwrap_or(Ok(Bytes::new()))?;
-            m.etag = Some(etag(&data));
-        }
-        Ok(m)
-    }
-    async fn read(&self, path: &str, range: Option<ByteRange>) -> Result<ReadHandle, FsError> {
-        self.hit();
-        let mut h = self.inner.read(path, range).await?;
-        if range.is_none() {
-            let data = h.body.next().await.unwrap_or(Ok(Bytes::new()))?;
-            h.etag = Some(etag(&data));
-            h.body = Box::pin(futures::stream::iter([Ok(data)]));
-        }
-        Ok(h)
-    }
-    async fn write(&self, path: &str, data: Bytes) -> Result<(), FsError> {
-        self.hit();
-        self.inner.write(path, data).await
-    }
-    async fn remove_file(&self, path: &str) -> Result<(), FsError> {
-        self.hit();
-        self.inner.remove_file(path).await
-    }
-    async fn mkdir(&self, path: &str) -> Result<(), FsError> {
-        self.hit();
-        self.inner.mkdir(path).await
-    }
-    async fn rmdir(&self, path: &str) -> Result<(), FsError> {
-        self.hit();
-        self.inner.rmdir(path).await
-    }
-}
-
-async fn bucket() -> Arc<Bucket> {
-    let ram = RamResource::new();
-    ram.mkdir("logs").await.unwrap();
-    ram.write("logs/a.log", Bytes::from_static(b"a\n")).await.unwrap();
-    ram.write("logs/b.log", Bytes::from_static(b"bb\n")).await.unwrap();
-    ram.write("top.txt", Bytes::from_static(b"top\n")).await.unwrap();
-    Arc::new(Bucket { inner: ram, calls: AtomicUsize::new(0) })
-}
-
 /// One "server instance": its own connection to Redis, its own wrapper.
-fn instance(b: &Arc<Bucket>, url: &str, opts: &CacheOptions) -> (Arc<RedisConn>, CachedResource) {
+fn instance(b: &Arc<CountingBucket>, url: &str, opts: &CacheOptions) -> (Arc<RedisConn>, CachedResource) {
     let conn = RedisConn::new(url, Duration::from_millis(200)).unwrap();
     let ns = namespace_of(&b.cache_identity().unwrap());
     let ri = RedisIndexOptions { conn: conn.clone(), key_prefix: "mirage:index:".into() };
@@ -177,19 +88,10 @@ fn instance(b: &Arc<Bucket>, url: &str, opts: &CacheOptions) -> (Arc<RedisConn>,
     (conn, CachedResource::new(inner, index, bytes, format!("{ns}:"), opts.clone()))
 }
 
-async fn read_all(r: &dyn Resource, path: &str) -> Result<Vec<u8>, FsError> {
-    let mut h = r.read(path, None).await?;
-    let mut v = Vec::new();
-    while let Some(c) = h.body.next().await {
-        v.extend_from_slice(&c?);
-    }
-    Ok(v)
-}
-
 #[tokio::test]
 async fn two_instances_share_the_index_and_bytes_and_see_each_others_writes() {
     let srv = server_or_skip!();
-    let b = bucket().await;
+    let b = CountingBucket::seeded().await;
     let opts = CacheOptions::default();
     let (_ca, a) = instance(&b, &srv.url(), &opts);
     let (_cb, bb) = instance(&b, &srv.url(), &opts);
@@ -232,7 +134,7 @@ async fn two_instances_share_the_index_and_bytes_and_see_each_others_writes() {
 #[tokio::test]
 async fn always_revalidates_bytes_from_redis_with_a_head() {
     let srv = server_or_skip!();
-    let b = bucket().await;
+    let b = CountingBucket::seeded().await;
     let opts = CacheOptions { consistency: mirage_core::vfs::cache::ConsistencyPolicy::Always, ..Default::default() };
     let (_ca, a) = instance(&b, &srv.url(), &opts);
     let (_cb, bb) = instance(&b, &srv.url(), &opts);
@@ -305,7 +207,7 @@ async fn byte_cache_stays_under_its_limit_lru_first() {
 async fn redis_down_falls_back_to_the_bucket_and_recovers() {
     let mut srv = server_or_skip!();
     let port = srv.port;
-    let b = bucket().await;
+    let b = CountingBucket::seeded().await;
     let opts = CacheOptions::default();
     let (conn, a) = instance(&b, &srv.url(), &opts);
     a.read_dir("logs").await.unwrap();
@@ -338,7 +240,7 @@ async fn redis_down_falls_back_to_the_bucket_and_recovers() {
 #[tokio::test]
 async fn shared_index_with_bytes_kept_in_each_process_still_sees_other_writes() {
     let srv = server_or_skip!();
-    let b = bucket().await;
+    let b = CountingBucket::seeded().await;
     let ns = namespace_of(&b.cache_identity().unwrap());
     let make = || {
         let conn = RedisConn::new(&srv.url(), Duration::from_millis(200)).unwrap();

@@ -911,112 +911,17 @@ pub fn wrap_mounts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{read_all, CountingBucket};
     use crate::vfs::ram::RamResource;
-    use std::sync::atomic::AtomicUsize;
 
-    /// A RAM resource that counts the calls that would be requests on S3.
-    struct Counting {
-        inner: RamResource,
-        calls: AtomicUsize,
-    }
-
-    impl Counting {
-        fn n(&self) -> usize {
-            self.calls.load(Ordering::SeqCst)
-        }
-        fn hit(&self) {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    #[async_trait]
-    impl Resource for Counting {
-        fn kind(&self) -> &'static str {
-            "s3"
-        }
-        async fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
-            self.hit();
-            self.inner.read_dir(path).await
-        }
-        async fn stat(&self, path: &str) -> Result<Metadata, FsError> {
-            self.hit();
-            let mut m = self.inner.stat(path).await?;
-            if !m.is_dir() {
-                // An ETag that changes with the content, as S3's does.
-                let data = self.inner.read(path, None).await?.body.next().await.unwrap_or(Ok(Bytes::new()))?;
-                m.etag = Some(format!("{:x}", md5_like(&data)));
-            }
-            Ok(m)
-        }
-        async fn read(&self, path: &str, range: Option<ByteRange>) -> Result<ReadHandle, FsError> {
-            self.hit();
-            let mut h = self.inner.read(path, range).await?;
-            if range.is_none() {
-                let data = h.body.next().await.unwrap_or(Ok(Bytes::new()))?;
-                h.etag = Some(format!("{:x}", md5_like(&data)));
-                h.body = Box::pin(futures::stream::iter([Ok(data)]));
-            }
-            Ok(h)
-        }
-        async fn write(&self, path: &str, data: Bytes) -> Result<(), FsError> {
-            self.hit();
-            self.inner.write(path, data).await
-        }
-        async fn remove_file(&self, path: &str) -> Result<(), FsError> {
-            self.hit();
-            self.inner.remove_file(path).await
-        }
-        async fn mkdir(&self, path: &str) -> Result<(), FsError> {
-            self.hit();
-            self.inner.mkdir(path).await
-        }
-        async fn rmdir(&self, path: &str) -> Result<(), FsError> {
-            self.hit();
-            self.inner.rmdir(path).await
-        }
-        async fn walk(&self, path: &str) -> Result<Vec<(String, Metadata)>, FsError> {
-            self.hit();
-            // One call for the whole subtree, as S3's flat listing.
-            let mut out = Vec::new();
-            let mut stack = vec![String::new()];
-            while let Some(rel) = stack.pop() {
-                for e in self.inner.read_dir(&join(path, &rel)).await? {
-                    let child = join(&rel, &e.name);
-                    if e.meta.is_dir() {
-                        stack.push(child.clone());
-                    }
-                    out.push((child, e.meta));
-                }
-            }
-            Ok(out)
-        }
-    }
-
-    fn md5_like(data: &[u8]) -> u64 {
-        data.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
-    }
-
-    async fn setup(opts: CacheOptions) -> (Arc<Counting>, CachedResource) {
-        let ram = RamResource::new();
-        ram.mkdir("logs").await.unwrap();
-        ram.write("logs/a.log", Bytes::from_static(b"a\n")).await.unwrap();
-        ram.write("logs/b.log", Bytes::from_static(b"bb\n")).await.unwrap();
-        ram.write("top.txt", Bytes::from_static(b"top\n")).await.unwrap();
-        let c = Arc::new(Counting { inner: ram, calls: AtomicUsize::new(0) });
+    async fn setup(opts: CacheOptions) -> (Arc<CountingBucket>, CachedResource) {
+        let c = CountingBucket::seeded().await;
         let inner: Arc<dyn Resource> = c.clone();
         let index = Arc::new(RamIndexStore::new(opts.index_ttl));
         let bytes = Arc::new(RamCacheStore::new(opts.cache_limit));
         (c, CachedResource::new(inner, index, bytes, "0:", opts))
     }
 
-    async fn read_all(r: &dyn Resource, path: &str) -> Result<Vec<u8>, FsError> {
-        let mut h = r.read(path, None).await?;
-        let mut v = Vec::new();
-        while let Some(c) = h.body.next().await {
-            v.extend_from_slice(&c?);
-        }
-        Ok(v)
-    }
 
     #[test]
     fn sizes() {
@@ -1166,7 +1071,7 @@ mod tests {
     async fn release_frees_the_caches() {
         let ram = RamResource::new();
         ram.write("f", Bytes::from_static(b"data")).await.unwrap();
-        let c = Arc::new(Counting { inner: ram, calls: AtomicUsize::new(0) });
+        let c = CountingBucket::new(ram);
         let bytes = Arc::new(RamCacheStore::new(1 << 20));
         let r = CachedResource::new(c.clone(), Arc::new(RamIndexStore::new(DEFAULT_INDEX_TTL)), bytes.clone(), "0:", CacheOptions::default());
         r.read_dir("").await.unwrap();
