@@ -42,19 +42,25 @@ pub fn parse_count(s: &str) -> Option<u64> {
     n.checked_mul(mult)
 }
 
-/// A `-n`/`-c` value as `head` and `tail` read it: the count, and whether it carried `mark`
-/// (`-` for head's "all but the last", `+` for tail's "from the start"; the other sign is
-/// allowed and means nothing). `Err` is GNU's message.
-pub fn signed_count(key: &str, v: &str, mark: char) -> Result<(bool, u64), String> {
+/// The last `-n`/`-c` option as `head` and `tail` read it: whether it counts lines, whether
+/// its value carried `mark` (`-` for head's "all but the last", `+` for tail's "from the
+/// start"; the other sign is allowed and means nothing), and the count. `Ok(None)` when
+/// neither option is given; `Err` is GNU's message for the first bad value.
+pub fn last_count(opts: &[args::Found], mark: char) -> Result<Option<(bool, bool, u64)>, String> {
     let other = if mark == '-' { '+' } else { '-' };
-    let (marked, digits) = match v.strip_prefix(mark) {
-        Some(d) => (true, d),
-        None => (false, v.strip_prefix(other).unwrap_or(v)),
-    };
-    match parse_count(digits) {
-        Some(n) => Ok((marked, n)),
-        None => Err(format!("invalid number of {}: '{v}'", if key == "n" { "lines" } else { "bytes" })),
+    let mut last = None;
+    for o in opts {
+        let (Some(v), true) = (o.value.as_deref(), o.key == "n" || o.key == "c") else { continue };
+        let (marked, digits) = match v.strip_prefix(mark) {
+            Some(d) => (true, d),
+            None => (false, v.strip_prefix(other).unwrap_or(v)),
+        };
+        let Some(n) = parse_count(digits) else {
+            return Err(format!("invalid number of {}: '{v}'", if o.key == "n" { "lines" } else { "bytes" }));
+        };
+        last = Some((o.key == "n", marked, n));
     }
+    Ok(last)
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -72,23 +78,17 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
-    let mut amount = Amount::Lines(10);
-    for o in &p.opts {
-        let (Some(v), true) = (o.value.as_deref(), o.key == "n" || o.key == "c") else { continue };
-        let (neg, n) = match signed_count(&o.key, v, '-') {
-            Ok(c) => c,
-            Err(message) => {
-                ctx.err(message).await;
-                return 1;
-            }
-        };
-        amount = match (o.key.as_str(), neg) {
-            ("n", false) => Amount::Lines(n),
-            ("n", true) => Amount::AllButLastLines(n),
-            (_, false) => Amount::Bytes(n),
-            (_, true) => Amount::AllButLastBytes(n),
-        };
-    }
+    let amount = match last_count(&p.opts, '-') {
+        Ok(None) => Amount::Lines(10),
+        Ok(Some((true, false, n))) => Amount::Lines(n),
+        Ok(Some((true, true, n))) => Amount::AllButLastLines(n),
+        Ok(Some((false, false, n))) => Amount::Bytes(n),
+        Ok(Some((false, true, n))) => Amount::AllButLastBytes(n),
+        Err(message) => {
+            ctx.err(message).await;
+            return 1;
+        }
+    };
     let quiet = p.has("q") || p.has("silent");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
     let headers = !quiet && (p.has("v") || operands.len() > 1);

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use futures::StreamExt;
 
 use super::args::{self, flag, value};
-use super::head::signed_count;
+use super::head::last_count;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
@@ -67,23 +67,17 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
-    let mut amount = Amount::Lines(10);
-    for o in &p.opts {
-        let (Some(v), true) = (o.value.as_deref(), o.key == "n" || o.key == "c") else { continue };
-        let (from, n) = match signed_count(&o.key, v, '+') {
-            Ok(c) => c,
-            Err(message) => {
-                ctx.err(message).await;
-                return 1;
-            }
-        };
-        amount = match (o.key.as_str(), from) {
-            ("n", false) => Amount::Lines(n),
-            ("n", true) => Amount::FromLine(n.max(1)),
-            (_, false) => Amount::Bytes(n),
-            (_, true) => Amount::FromByte(n.max(1)),
-        };
-    }
+    let amount = match last_count(&p.opts, '+') {
+        Ok(None) => Amount::Lines(10),
+        Ok(Some((true, false, n))) => Amount::Lines(n),
+        Ok(Some((true, true, n))) => Amount::FromLine(n.max(1)),
+        Ok(Some((false, false, n))) => Amount::Bytes(n),
+        Ok(Some((false, true, n))) => Amount::FromByte(n.max(1)),
+        Err(message) => {
+            ctx.err(message).await;
+            return 1;
+        }
+    };
     // GNU opens nothing for the last zero lines or bytes: no header, no error.
     if matches!(amount, Amount::Lines(0) | Amount::Bytes(0)) {
         return 0;
