@@ -11,23 +11,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::StreamExt;
 use mirage_s3::{Range, S3Client, S3Config, S3Error, MAX_READ_RESUMES};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-#[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+mod common;
+use common::{read_request, response_head, Seen};
 
 enum Reply {
     /// status, headers, body (Content-Length = body length).
@@ -62,35 +50,10 @@ async fn fake(script: Vec<Reply>, delay: Duration) -> Fake {
             let (seen, script, peak, now) =
                 (seen2.clone(), script.clone(), peak2.clone(), now.clone());
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut tmp = [0u8; 16384];
-                let head_end = loop {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let mut lines = head.split("\r\n");
-                let method = lines
-                    .next()
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .to_string();
-                let headers: Vec<(String, String)> = lines
-                    .filter(|l| !l.is_empty())
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-                    .collect();
+                let Some(req) = read_request(&mut sock).await else { return };
                 let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(in_flight, Ordering::SeqCst);
-                seen.lock().unwrap().push(Seen { method, headers });
+                seen.lock().unwrap().push(req);
                 tokio::time::sleep(delay).await;
                 let r = script
                     .lock()
@@ -98,32 +61,22 @@ async fn fake(script: Vec<Reply>, delay: Duration) -> Fake {
                     .pop_front()
                     .unwrap_or(Reply::Full(200, vec![], vec![]));
                 now.fetch_sub(1, Ordering::SeqCst);
-                let head = |status: u16, hs: &[(String, String)], len: usize| {
-                    let mut out = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-length: {len}\r\nconnection: close\r\n"
-                    );
-                    for (n, v) in hs {
-                        out.push_str(&format!("{n}: {v}\r\n"));
-                    }
-                    out.push_str("\r\n");
-                    out
-                };
                 match r {
                     Reply::Full(status, hs, body) => {
                         let _ = sock
-                            .write_all(head(status, &hs, body.len()).as_bytes())
+                            .write_all(response_head(status, &hs, body.len()).as_bytes())
                             .await;
                         let _ = sock.write_all(&body).await;
                         let _ = sock.shutdown().await;
                     }
                     Reply::Cut(status, hs, len, part) => {
-                        let _ = sock.write_all(head(status, &hs, len).as_bytes()).await;
+                        let _ = sock.write_all(response_head(status, &hs, len).as_bytes()).await;
                         let _ = sock.write_all(&part).await;
                         let _ = sock.flush().await;
                         // Dropping the socket closes it with bytes still owed.
                     }
                     Reply::Stall(status, hs, len, part, pause) => {
-                        let _ = sock.write_all(head(status, &hs, len).as_bytes()).await;
+                        let _ = sock.write_all(response_head(status, &hs, len).as_bytes()).await;
                         let _ = sock.write_all(&part).await;
                         let _ = sock.flush().await;
                         tokio::time::sleep(pause).await;

@@ -9,25 +9,11 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use futures::StreamExt;
 use mirage_s3::{S3Client, S3Config, S3Error};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-#[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+mod common;
+use common::{read_request, response_head, Seen};
 
 enum Reply {
     /// status, extra headers, body
@@ -58,48 +44,8 @@ async fn fake(script: Vec<Reply>) -> Fake {
             let (mut sock, _) = l.accept().await.unwrap();
             let (seen, script) = (seen2.clone(), script.clone());
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut tmp = [0u8; 65536];
-                let head_end = loop {
-                    let n = sock.read(&mut tmp).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&tmp[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let mut lines = head.split("\r\n");
-                let mut first = lines.next().unwrap().split(' ');
-                let (method, target) = (
-                    first.next().unwrap().to_string(),
-                    first.next().unwrap().to_string(),
-                );
-                let headers: Vec<(String, String)> = lines
-                    .filter(|l| !l.is_empty())
-                    .map(|l| {
-                        let (n, v) = l.split_once(':').unwrap();
-                        (n.trim().to_ascii_lowercase(), v.trim().to_string())
-                    })
-                    .collect();
-                let len: usize = headers
-                    .iter()
-                    .find(|(n, _)| n == "content-length")
-                    .map(|(_, v)| v.parse().unwrap())
-                    .unwrap_or(0);
-                while buf.len() < head_end + len {
-                    let n = sock.read(&mut tmp).await.unwrap();
-                    buf.extend_from_slice(&tmp[..n]);
-                }
-                let body = buf[head_end..head_end + len].to_vec();
-                seen.lock().unwrap().push(Seen {
-                    method,
-                    target,
-                    headers,
-                    body,
-                });
+                let Some(req) = read_request(&mut sock).await else { return };
+                seen.lock().unwrap().push(req);
                 let r =
                     script
                         .lock()
@@ -108,22 +54,11 @@ async fn fake(script: Vec<Reply>) -> Fake {
                         .unwrap_or(Reply::Full(200, vec![], vec![]));
                 match r {
                     Reply::Full(status, hs, body) => {
-                        let mut out = format!(
-                            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-                            body.len()
-                        );
-                        for (n, v) in hs {
-                            out.push_str(&format!("{n}: {v}\r\n"));
-                        }
-                        out.push_str("\r\n");
-                        let _ = sock.write_all(out.as_bytes()).await;
+                        let _ = sock.write_all(response_head(status, &hs, body.len()).as_bytes()).await;
                         let _ = sock.write_all(&body).await;
                     }
                     Reply::Truncated(len, body) => {
-                        let out = format!(
-                            "HTTP/1.1 200 OK\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n"
-                        );
-                        let _ = sock.write_all(out.as_bytes()).await;
+                        let _ = sock.write_all(response_head(200, &[], len).as_bytes()).await;
                         let _ = sock.write_all(&body).await;
                     }
                     Reply::Hang => {
