@@ -164,6 +164,10 @@ describe('head, wc -c, stat and ls read no more than they need', () => {
     ]) {
       assertGnu(await counted(ws, cmd), cmd)
     }
+    // A missing file is known from the failed GET and its probe: no stat after them.
+    const missing = await counted(workspace(), 'tail -n 1 /b/nope')
+    assertGnu(missing, 'tail -n 1 /b/nope')
+    assert.deepEqual(missing.st.log.map((e) => e.kind), ['GET', 'LIST'], describeS(missing.st))
   })
 
   it('grep -c on one file is one GET; grep -r is one flat LIST and one GET per file', async () => {

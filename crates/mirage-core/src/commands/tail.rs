@@ -12,7 +12,7 @@ use super::head::last_count;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
-use crate::vfs::{ByteRange, ErrorKind, FsError, ReadHandle};
+use crate::vfs::{ByteRange, ErrorKind, FsError, Metadata, ReadHandle};
 
 /// The first read from the end for `-n N`; doubled while it holds too few lines.
 const FIRST_BLOCK: u64 = 64 * 1024;
@@ -88,39 +88,35 @@ pub async fn run(ctx: Ctx) -> i32 {
     let headers = !quiet && (p.has("v") || operands.len() > 1);
     let mut status = 0;
     let mut first = true;
+    // The last lines or bytes: one suffix GET opens a file and tells its size, no stat first.
+    let suffix = match amount {
+        Amount::Lines(_) => Some(FIRST_BLOCK),
+        Amount::Bytes(n) => Some(n),
+        _ => None,
+    };
     for op in &operands {
-        // The last lines or bytes: one suffix GET opens the file. Any failure falls through
-        // to the stat below, which gives GNU's message.
-        let suffix = match amount {
-            Amount::Lines(n) if n > 0 => Some(FIRST_BLOCK),
-            Amount::Bytes(n) if n > 0 => Some(n),
-            _ => None,
-        };
+        let abs = ctx.abs(op);
+        let mut opened = None;
+        // What a failed suffix GET already tells (a missing file, a directory); other
+        // failures are left to the stat below.
+        let mut known = None;
         if let (Some(len), true) = (suffix, op != "-") {
-            let abs = ctx.abs(op);
-            if let Ok(h) = ctx.vfs.read(&abs, Some(ByteRange::Suffix(len))).await {
-                if let Some(size) = h.total_size {
-                    if headers && write_header(&ctx, op, first).await.is_err() {
-                        return EXIT_PIPE;
-                    }
-                    first = false;
-                    match tail_opened(&ctx, &abs, h, size, amount, delim).await {
-                        Ok(()) => {}
-                        Err(Stop::Pipe) => return EXIT_PIPE,
-                        Err(Stop::Read(e)) => {
-                            ctx.err(format!("error reading '{op}': {e}")).await;
-                            status = 1;
-                        }
-                    }
-                    continue;
-                }
+            match ctx.vfs.read(&abs, Some(ByteRange::Suffix(len))).await {
+                Ok(h) => opened = h.total_size.map(|size| (h, size)),
+                Err(e) if e.kind == ErrorKind::IsADirectory => known = Some(Ok(Metadata::dir())),
+                Err(e) if e.is_not_found() => known = Some(Err(e)),
+                Err(_) => {}
             }
         }
         // Open (or stat) before printing the header, as GNU does.
-        let size = if op == "-" {
+        let size = if op == "-" || opened.is_some() {
             None
         } else {
-            match ctx.vfs.stat(&ctx.abs(op)).await {
+            let meta = match known {
+                Some(k) => k,
+                None => ctx.vfs.stat(&abs).await,
+            };
+            match meta {
                 Ok(m) if m.is_dir() => {
                     if headers {
                         if write_header(&ctx, op, first).await.is_err() {
@@ -144,9 +140,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             return EXIT_PIPE;
         }
         first = false;
-        let r = match size {
-            Some(size) => tail_file(&ctx, &ctx.abs(op), size, amount, delim).await,
-            None => match ctx.open("-").await {
+        let r = match (opened, size) {
+            (Some((h, size)), _) => tail_opened(&ctx, &abs, h, size, amount, delim).await,
+            (None, Some(size)) => tail_file(&ctx, &abs, size, amount, delim).await,
+            (None, None) => match ctx.open("-").await {
                 Ok(reader) => tail_stream(&ctx, reader, amount, delim).await,
                 Err(e) => Err(Stop::Read(e)),
             },
