@@ -182,6 +182,15 @@ describe('head, wc -c, stat and ls read no more than they need', () => {
     for (const cmd of ['grep -c a /b/dir', 'grep a /b/nope /b/dir/a.txt', 'grep -H a /b/dir/a.txt /b/dir /b/dir/b.txt', 'grep -r a /b/dir/a.txt']) {
       assertGnu(await counted(ws, cmd), cmd)
     }
+    // A -r operand that is a file or missing is known from the listing's failure (its probe included): no stat after it.
+    for (const [cmd, kinds] of [
+      ['grep -r a /b/dir/a.txt', ['LIST', 'HEAD', 'GET']],
+      ['grep -r a /b/nope', ['LIST', 'HEAD', 'LIST']],
+    ]) {
+      const res = await counted(workspace(), cmd)
+      assertGnu(res, cmd)
+      assert.deepEqual(res.st.log.map((e) => e.kind), kinds, describeS(res.st))
+    }
   })
 
   it('wc -c big issues no GET, only one HEAD; wc -l big no HEAD', async () => {

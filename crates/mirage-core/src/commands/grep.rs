@@ -702,26 +702,39 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         let abs = ctx.abs(op);
         // Most recursive operands are directories: one flat listing answers, no stat first.
-        let walked = if recursive && (implicit_dot || !filters.dir_excluded(op)) { ctx.vfs.walk(&abs).await.ok() } else { None };
-        let meta = match walked {
-            Some(_) => Metadata::dir(),
-            None => match ctx.vfs.stat(&abs).await {
-                Ok(m) => m,
-                Err(e) => {
-                    error = true;
-                    if !o.silent {
-                        let _ = ctx.stderr.write_str(&format!("grep: {op}: {e}\n")).await;
-                    }
-                    continue;
-                }
-            },
+        // Its failure tells a file (size unknown: `None`) or a missing operand as well; any
+        // other failure is left to the stat.
+        let mut walked = None;
+        let mut known = None;
+        if recursive && (implicit_dot || !filters.dir_excluded(op)) {
+            match ctx.vfs.walk(&abs).await {
+                Ok(entries) => walked = Some(entries),
+                Err(e) if e.kind == ErrorKind::NotADirectory => known = Some(Ok(None)),
+                Err(e) if e.is_not_found() => known = Some(Err(e)),
+                Err(_) => {}
+            }
+        }
+        let meta = match (&walked, known) {
+            (Some(_), _) => Ok(Some(Metadata::dir())),
+            (None, Some(k)) => k,
+            (None, None) => ctx.vfs.stat(&abs).await.map(Some),
         };
-        if !meta.is_dir() {
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => {
+                error = true;
+                if !o.silent {
+                    let _ = ctx.stderr.write_str(&format!("grep: {op}: {e}\n")).await;
+                }
+                continue;
+            }
+        };
+        if !meta.as_ref().is_some_and(Metadata::is_dir) {
             if !filters.file_ok(op, true) {
                 continue;
             }
             let show = with_name || (multi && !no_name);
-            let files = vec![(op.clone(), abs.clone(), Some(meta))];
+            let files = vec![(op.clone(), abs.clone(), meta)];
             let r = search_files(&ctx, files, show, &matcher, &o, &mut out, &mut state).await;
             if let Some(code) = tally(r, &mut selected_any, &mut error) {
                 return code;
