@@ -117,14 +117,17 @@ pub fn coalesce(body: ByteStream, target: usize) -> ByteStream {
             }
             None => return None,
         };
-        if first.len() >= target {
-            return Some((Ok(first), st));
-        }
-        let mut buf = BytesMut::with_capacity(target);
-        buf.extend_from_slice(&first);
-        while buf.len() < target {
+        // Joined only when more is already there: a lone chunk passes as it is, uncopied.
+        let mut joined: Option<BytesMut> = None;
+        while joined.as_ref().map_or(first.len(), BytesMut::len) < target {
             match st.body.next().now_or_never() {
-                Some(Some(Ok(c))) => buf.extend_from_slice(&c),
+                Some(Some(Ok(c))) => joined
+                    .get_or_insert_with(|| {
+                        let mut b = BytesMut::with_capacity(target.max(first.len() + c.len()));
+                        b.extend_from_slice(&first);
+                        b
+                    })
+                    .extend_from_slice(&c),
                 Some(Some(Err(e))) => {
                     st.error = Some(e);
                     break;
@@ -136,6 +139,35 @@ pub fn coalesce(body: ByteStream, target: usize) -> ByteStream {
                 None => break,
             }
         }
-        Some((Ok(buf.freeze()), st))
+        Some((Ok(joined.map_or(first, BytesMut::freeze)), st))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::ErrorKind;
+
+    fn chunks(items: Vec<Result<&'static [u8], FsError>>) -> ByteStream {
+        Box::pin(futures::stream::iter(items.into_iter().map(|r| r.map(Bytes::from_static))))
+    }
+
+    #[tokio::test]
+    async fn ready_chunks_are_joined_up_to_the_target_and_an_error_comes_after_the_data() {
+        let body = chunks(vec![Ok(b"ab"), Ok(b"cd"), Ok(b"ef"), Err(FsError::new(ErrorKind::Io))]);
+        let out: Vec<_> = coalesce(body, 4).collect().await;
+        assert_eq!(out[0].as_ref().unwrap().as_ref(), b"abcd");
+        assert_eq!(out[1].as_ref().unwrap().as_ref(), b"ef");
+        assert_eq!(out[2].as_ref().unwrap_err().kind, ErrorKind::Io);
+        assert_eq!(out.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_lone_chunk_passes_uncopied() {
+        let data = Bytes::from_static(b"only");
+        let body: ByteStream = Box::pin(futures::stream::iter([Ok(data.clone())]));
+        let out: Vec<_> = coalesce(body, 64).collect().await;
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].as_ref().unwrap().as_ptr(), data.as_ptr());
+    }
 }
