@@ -511,7 +511,7 @@ export declare class Workspace {
   mount(path: string): MountInfo | null
   /** A text block for a model's system prompt describing the mounts and how to use them. */
   get filePrompt(): string
-  /** Stop accepting commands. Idempotent. */
+  /** Refuse new commands (idempotent), stop the running ones and resolve once they stopped. */
   close(): Promise<void>
 }
 

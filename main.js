@@ -233,4 +233,23 @@ function createPresignHandler(resource, options) {
 }
 
 // Written this way so that Node's ESM loader sees every name (`import { Workspace, createPresignHandler } from ...`).
+// An aborted execute rejects as DOM aborts do: `err.name === 'AbortError'` (the native error
+// carries `code: 'Cancelled'`; napi errors cannot set their own name).
+function asAbortError(err) {
+  if (err && err.code === 'Cancelled' && err.name !== 'AbortError') {
+    Object.defineProperty(err, 'name', { value: 'AbortError', configurable: true, writable: true })
+  }
+  throw err
+}
+const nativeExecute = native.Workspace.prototype.execute
+native.Workspace.prototype.execute = function execute(...args) {
+  return nativeExecute.apply(this, args).catch(asAbortError)
+}
+const nativeExecuteStream = native.Workspace.prototype.executeStream
+native.Workspace.prototype.executeStream = function executeStream(...args) {
+  const s = nativeExecuteStream.apply(this, args)
+  s.exitCode = s.exitCode.catch(asAbortError)
+  return s
+}
+
 module.exports = { ...require('./index.js'), createPresignHandler }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use mirage_core::limits::{Cancel, Stop};
 use mirage_core::vfs::{path, MountMode as CoreMode};
 use mirage_core::shell::io::Output;
 use mirage_core::workspace::{ExecOptions, ExecSummary, Session as CoreSession, Workspace as CoreWorkspace, WorkspaceError, WorkspaceOptions as CoreOptions};
@@ -559,6 +560,7 @@ fn closed_error() -> Error {
 fn ws_error(e: WorkspaceError) -> Error {
     match e {
         WorkspaceError::Closed => closed_error(),
+        WorkspaceError::Aborted => abort_error(),
         other => invalid_arg(other.to_string()),
     }
 }
@@ -683,14 +685,9 @@ impl Workspace {
                 let p = inner.provision(&command, opts.session_id.as_deref()).await.map_err(ws_error)?;
                 return Ok(Either::B(ProvisionResult { inner: p }));
             }
-            let run = inner.execute(&command, opts);
-            tokio::select! {
-                r = run => {
-                    let out = r.map_err(ws_error)?;
-                    Ok(Either::A(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats }))
-                }
-                _ = abort.notified() => Err(abort_error()),
-            }
+            let _abort = abort;
+            let out = inner.execute(&command, opts).await.map_err(ws_error)?;
+            Ok(Either::A(ExecuteResult { stdout: out.stdout, stderr: out.stderr, exit_code: out.exit_code, stats: out.stats }))
         })
     }
 
@@ -721,12 +718,9 @@ impl Workspace {
         let stderr = ReadableStream::create_with_stream_bytes(env, to_stream(err_rx))?;
         let inner = self.inner.clone();
         let exit = env.spawn_future(async move {
-            let (opts, abort) = prepared?;
-            let run = inner.execute_to(&command, opts, Output::Pipe(out_tx), Output::Pipe(err_tx));
-            tokio::select! {
-                r = run => Ok(r.map_err(ws_error)?.0),
-                _ = abort.notified() => Err(abort_error()),
-            }
+            let (opts, _abort) = prepared?;
+            let r = inner.execute_to(&command, opts, Output::Pipe(out_tx), Output::Pipe(err_tx)).await;
+            Ok(r.map_err(ws_error)?.0)
         })?;
         let mut obj = Object::new(env)?;
         obj.set_named_property("stdout", stdout)?;
@@ -737,12 +731,13 @@ impl Workspace {
 
     /// Read the execute options: the core options and what an abort signal will notify.
     /// The inner `Err` is a rejection (closed workspace, unknown session, aborted signal).
-    fn prepare(&self, env: &Env, options: Option<Object>) -> Result<std::result::Result<(ExecOptions, Arc<tokio::sync::Notify>), Error>> {
+    fn prepare(&self, env: &Env, options: Option<Object>) -> Result<std::result::Result<(ExecOptions, Arc<Cancel>), Error>> {
         if self.inner.is_closed() {
             return Ok(Err(closed_error()));
         }
         let mut opts = ExecOptions::default();
-        let notify = Arc::new(tokio::sync::Notify::new());
+        let cancel = Cancel::new();
+        opts.cancel = Some(cancel.clone());
         if let Some(o) = options {
             if o.has_named_property("stdin")? {
                 let v: Unknown = o.get_named_property("stdin")?;
@@ -769,17 +764,17 @@ impl Workspace {
                 if signal.get::<bool>("aborted")?.unwrap_or(false) {
                     return Ok(Err(abort_error()));
                 }
-                let n = notify.clone();
+                let c = cancel.clone();
                 let listener = env.create_function_from_closure("onabort", move |_ctx| {
-                    // notify_one keeps the wake-up even if the command has not started waiting.
-                    n.notify_one();
+                    // The switch keeps its state: an abort before the command starts still counts.
+                    c.cancel(Stop::Aborted);
                     Ok(())
                 })?;
                 let add: Function<'_, FnArgs<(String, Function<'_, (), ()>)>, Unknown> = signal.get_named_property("addEventListener")?;
                 add.apply(signal, FnArgs::from(("abort".to_string(), listener)))?;
             }
         }
-        Ok(Ok((opts, notify)))
+        Ok(Ok((opts, cancel)))
     }
 
     /// The default session's working directory.
@@ -944,16 +939,17 @@ impl Workspace {
         self.inner.file_prompt()
     }
 
-    /// Stop accepting commands. Idempotent.
+    /// Refuse new commands (idempotent), stop the running ones and resolve once they stopped.
     #[napi]
     pub async fn close(&self) -> Result<()> {
-        self.inner.close();
+        self.inner.close_and_wait().await;
         Ok(())
     }
 }
 
+/// `main.js` gives errors with this code the name `AbortError`, as DOM aborts have.
 fn abort_error() -> Error {
-    Error::new(Status::Cancelled, "AbortError: execute aborted")
+    Error::new(Status::Cancelled, "This operation was aborted")
 }
 
 /// `ws.fs`: direct file access through the mounts, with the same mode checks as the shell.

@@ -2,6 +2,7 @@
 //! No napi types here: the binding crate converts types and maps errors.
 
 pub mod commands;
+pub mod limits;
 pub mod provision;
 pub mod shell;
 pub mod snapshot;
@@ -10,3 +11,7 @@ pub mod stats;
 pub mod testutil;
 pub mod vfs;
 pub mod workspace;
+
+/// Every allocation is counted against the session that made it (`limits::alloc`).
+#[global_allocator]
+static ALLOCATOR: limits::alloc::CountingAlloc = limits::alloc::CountingAlloc;

@@ -2,15 +2,14 @@
 //! the history of commands, and `execute`, which runs a command line and captures its output.
 
 use std::collections::{HashMap, VecDeque};
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use futures::FutureExt;
 
 use crate::commands::Registry;
+use crate::limits::{Cancel, Context, Ended, Stop};
 use crate::shell::exec::{Io, Shell};
 use crate::shell::io::{self, Capture, Input, Output};
 use crate::stats::{self, ExecStats};
@@ -48,6 +47,9 @@ pub struct WorkspaceOptions {
     pub cache: crate::vfs::cache::CacheOptions,
     /// Objects one command fetches at once (`Vfs::parallel_reads`).
     pub parallel_reads: usize,
+    /// Memory a session may hold while a command runs (variables, buffers, RAM files it
+    /// wrote); past it the command stops with `Cannot allocate memory`.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for WorkspaceOptions {
@@ -60,6 +62,7 @@ impl Default for WorkspaceOptions {
             timeout: None,
             cache: Default::default(),
             parallel_reads: crate::vfs::DEFAULT_PARALLEL_READS,
+            max_memory_bytes: crate::limits::DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -79,6 +82,9 @@ pub struct ExecOptions {
     /// means none. Past it the command (and every request it has in flight) is dropped,
     /// the status is 124 and stderr ends with `mirage: command timed out after Ns`.
     pub timeout: Option<Duration>,
+    /// Fired to abort this call (an AbortSignal): the command stops and the call fails
+    /// with `WorkspaceError::Aborted`.
+    pub cancel: Option<Arc<Cancel>>,
 }
 
 /// What an `execute` did, for metering.
@@ -144,6 +150,10 @@ pub enum WorkspaceError {
     SessionExists(String),
     /// The default session cannot be closed.
     DefaultSession,
+    /// The call's abort switch fired.
+    Aborted,
+    /// A JS command handler called back into the session that is waiting for it.
+    Reentrant(String),
 }
 
 impl std::fmt::Display for WorkspaceError {
@@ -154,6 +164,11 @@ impl std::fmt::Display for WorkspaceError {
             WorkspaceError::UnknownSession(id) => write!(f, "unknown session: {id}"),
             WorkspaceError::SessionExists(id) => write!(f, "session already exists: {id}"),
             WorkspaceError::DefaultSession => f.write_str("the default session cannot be closed"),
+            WorkspaceError::Aborted => f.write_str("execute aborted"),
+            WorkspaceError::Reentrant(id) => write!(
+                f,
+                "session '{id}' is running the command that made this call; calling into it from that command would wait forever (use another session)"
+            ),
         }
     }
 }
@@ -169,6 +184,10 @@ pub struct Session {
     /// cwd and exported variables as of the last command, readable without waiting for a
     /// running command (a JS getter must never block on one).
     snapshot: Mutex<(String, HashMap<String, String>)>,
+    /// Where the allocator counts what this session holds.
+    memory: Option<crate::limits::MemorySlot>,
+    /// Executes of this session in progress (a JS command calling back in is refused).
+    running: std::sync::atomic::AtomicUsize,
 }
 
 impl Session {
@@ -207,6 +226,10 @@ pub struct Workspace {
     closed: AtomicBool,
     /// Whether the "redis unavailable" warning was given (once per workspace).
     redis_warned: AtomicBool,
+    /// Fires every running execute's switch on `close()`.
+    cancel: Arc<Cancel>,
+    /// Executes in progress; `close()` waits for them to stop.
+    running: tokio::sync::watch::Sender<usize>,
 }
 
 impl Workspace {
@@ -234,6 +257,8 @@ impl Workspace {
             history: Mutex::new(VecDeque::new()),
             closed: AtomicBool::new(false),
             redis_warned: AtomicBool::new(false),
+            cancel: Cancel::new(),
+            running: tokio::sync::watch::channel(0).0,
         };
         ws.insert_session(DEFAULT_SESSION, None).expect("a new workspace has no sessions");
         Ok(ws)
@@ -287,11 +312,20 @@ impl Workspace {
         self.vfs.mount_of(&path::normalize("/", p))
     }
 
+    /// Refuse new executes and stop the running ones (they end with `WorkspaceError::Closed`).
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        self.cancel.cancel(Stop::Closed);
         for m in self.vfs.mounts() {
             m.resource.release();
         }
+    }
+
+    /// `close()`, then wait until every execute has stopped.
+    pub async fn close_and_wait(&self) {
+        self.close();
+        let mut rx = self.running.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
     }
 
     pub fn is_closed(&self) -> bool {
@@ -313,7 +347,15 @@ impl Workspace {
         let mut shell = Shell::new(vfs, self.registry.clone(), "/".into(), &HashMap::new());
         shell.safeguards = Arc::new(self.options.safeguards.clone());
         let snapshot = Mutex::new((shell.cwd.clone(), shell.exported_env()));
-        let s = Arc::new(Session { id: id.to_string(), allowed_mounts: allowed, shell: tokio::sync::Mutex::new(shell), snapshot });
+        let memory = crate::limits::MemorySlot::acquire(self.options.max_memory_bytes);
+        let s = Arc::new(Session {
+            id: id.to_string(),
+            allowed_mounts: allowed,
+            shell: tokio::sync::Mutex::new(shell),
+            snapshot,
+            memory,
+            running: Default::default(),
+        });
         sessions.insert(id.to_string(), s.clone());
         Ok(s)
     }
@@ -458,8 +500,14 @@ impl Workspace {
             return Err(WorkspaceError::Closed);
         }
         let session = self.session(opts.session_id.as_deref().unwrap_or(DEFAULT_SESSION))?;
+        if session.running.load(Ordering::SeqCst) > 0 && crate::limits::on_execute_thread() {
+            // Only a command of this very process calls in from an execute thread: a JS
+            // command handler that would wait on the session it is part of.
+            return Err(WorkspaceError::Reentrant(session.id.clone()));
+        }
         let started_at = SystemTime::now();
         let started = Instant::now();
+        let err_out = stderr.clone();
         let io = Io {
             stdin: io::shared(match opts.stdin {
                 Some(b) => Input::Bytes(b),
@@ -468,52 +516,82 @@ impl Workspace {
             stdout,
             stderr,
         };
-        let forked = opts.cwd.is_some() || opts.env.is_some();
-        let run = async {
-            if forked {
-                let mut sh = session.shell.lock().await.subshell();
-                if let Some(cwd) = &opts.cwd {
-                    sh.cwd = path::normalize(&sh.cwd, cwd);
-                }
-                if let Some(env) = &opts.env {
-                    for (k, v) in env {
-                        sh.set_exported(k, v.clone());
-                    }
-                }
-                sh.run_script(command, &io).await
-            } else {
-                // Calls on one session run in the order they were made, one at a time.
-                let mut guard = session.shell.lock().await;
-                let status = guard.run_script(command, &io).await;
-                session.refresh(&guard);
-                status
-            }
-        };
+        let cancel = Cancel::new();
+        self.cancel.link(&cancel);
+        if let Some(c) = &opts.cancel {
+            c.link(&cancel);
+        }
+        if let Some(m) = &session.memory {
+            m.rearm();
+        }
+        let ctx = Context::new(cancel.clone(), session.memory.as_ref());
         let counters = Arc::new(ExecStats::default());
         let deadline = opts.timeout.or(self.options.timeout).filter(|d| !d.is_zero());
-        let guarded = stats::scope(counters.clone(), AssertUnwindSafe(run).catch_unwind());
-        let finished = match deadline {
-            // Dropping the future stops the command and closes its connections.
-            Some(d) => tokio::time::timeout(d, guarded).await.ok(),
-            None => Some(guarded.await),
+        let forked = opts.cwd.is_some() || opts.env.is_some();
+        let (cwd, env) = (opts.cwd.clone(), opts.env.clone());
+        let (run_session, script, run_counters) = (session.clone(), command.to_string(), counters.clone());
+        let run = move || {
+            stats::scope(run_counters, async move {
+                let session = run_session;
+                if forked {
+                    let mut sh = session.shell.lock().await.subshell();
+                    if let Some(cwd) = &cwd {
+                        sh.cwd = path::normalize(&sh.cwd, cwd);
+                    }
+                    if let Some(env) = &env {
+                        for (k, v) in env {
+                            sh.set_exported(k, v.clone());
+                        }
+                    }
+                    sh.run_script(&script, &io).await
+                } else {
+                    // Calls on one session run in the order they were made, one at a time.
+                    let mut guard = session.shell.lock().await;
+                    let status = guard.run_script(&script, &io).await;
+                    session.refresh(&guard);
+                    status
+                }
+            })
         };
-        let status = match finished {
-            None => {
-                let _ = io.stderr.write_str(&format!("mirage: command timed out after {}\n", format_seconds(deadline.unwrap_or_default()))).await;
+        self.running.send_modify(|n| *n += 1);
+        session.running.fetch_add(1, Ordering::SeqCst);
+        let timer = deadline.map(|d| {
+            let c = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(d).await;
+                c.cancel(Stop::Timeout);
+            })
+        });
+        let ended = crate::limits::isolate(ctx, run).await;
+        if let Some(t) = timer {
+            t.abort();
+        }
+        session.running.fetch_sub(1, Ordering::SeqCst);
+        self.running.send_modify(|n| *n -= 1);
+        let status = match ended {
+            Ok(s) => s,
+            Err(Ended::Stopped(Stop::Timeout)) => {
+                let _ = err_out.write_str(&format!("mirage: command timed out after {}\n", format_seconds(deadline.unwrap_or_default()))).await;
                 EXIT_TIMEOUT
             }
-            Some(Ok(s)) => s,
-            Some(Err(panic)) => {
-                let msg = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown error".into());
-                let _ = io.stderr.write_str(&format!("mirage: internal error: {msg}\n")).await;
+            Err(Ended::Stopped(Stop::Memory)) => {
+                let budget = session.memory.as_ref().map(|m| m.budget()).unwrap_or(self.options.max_memory_bytes);
+                let _ = err_out
+                    .write_str(&format!(
+                        "mirage: memory limit of {} reached (maxMemoryBytes): Cannot allocate memory\n",
+                        crate::limits::format_bytes(budget)
+                    ))
+                    .await;
+                1
+            }
+            Err(Ended::Stopped(Stop::Aborted)) => return Err(WorkspaceError::Aborted),
+            Err(Ended::Stopped(Stop::Closed)) => return Err(WorkspaceError::Closed),
+            Err(Ended::Panicked(msg)) => {
+                let _ = err_out.write_str(&format!("mirage: internal error: {msg}\n")).await;
                 1
             }
         };
-        drop(io);
+        drop(err_out);
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         if !opts.no_history {
             self.remember(HistoryEntry {
@@ -533,7 +611,6 @@ impl Workspace {
             return Err(WorkspaceError::Closed);
         }
         let session = self.session(session_id.unwrap_or(DEFAULT_SESSION))?;
-        let mut sh = session.shell.lock().await.subshell();
         let mut prices = HashMap::new();
         for m in self.vfs.mounts() {
             let p = match self.options.pricing.get(&m.prefix) {
@@ -546,7 +623,19 @@ impl Workspace {
             };
             prices.insert(m.prefix.clone(), p);
         }
-        Ok(sh.provision(command, &prices).await)
+        let cancel = Cancel::new();
+        self.cancel.link(&cancel);
+        let ctx = Context::new(cancel, session.memory.as_ref());
+        let script = command.to_string();
+        let run = move || async move {
+            let mut sh = session.shell.lock().await.subshell();
+            sh.provision(&script, &prices).await
+        };
+        match crate::limits::isolate(ctx, run).await {
+            Ok(p) => Ok(p),
+            Err(Ended::Stopped(Stop::Closed)) => Err(WorkspaceError::Closed),
+            Err(_) => Err(WorkspaceError::Aborted),
+        }
     }
 
     /// A text block for a model's system prompt: each mount, its kind and mode, and advice.

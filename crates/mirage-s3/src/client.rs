@@ -54,6 +54,9 @@ pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_millis(DEFAULT_BODY_IDLE_
 pub const MAX_READ_RESUMES: u32 = 10;
 /// A `Date` this far from our clock on a 403 is taken as clock skew.
 const SKEW_THRESHOLD_MS: i64 = 240_000;
+/// A server `Date` further than this from our clock is not believed (a hostile or broken
+/// server must not move every later signature, presigned URLs included, to its clock).
+pub const MAX_SKEW_MS: i64 = 86_400_000;
 /// Longest presigned URL lifetime SigV4 allows.
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(604_800);
 
@@ -514,7 +517,7 @@ impl S3Client {
             .try_into()
             .map_err(|_| S3Error::InvalidKey("not representable in a URL".into()))?;
         let timeout = req.timeout.unwrap_or(self.inner.timeout);
-        match tokio::time::timeout(timeout, self.inner.http.execute(rreq)).await {
+        match tokio::time::timeout(timeout, crate::io::run(self.inner.http.execute(rreq))).await {
             Err(_) => Err(S3Error::Timeout),
             Ok(Err(e)) => Err(transport_error(&e)),
             Ok(Ok(resp)) => Ok(resp),
@@ -561,8 +564,10 @@ impl S3Client {
                         if let Some(server) = server {
                             let offset = skew_between(server, SystemTime::now());
                             let current = self.clock_skew_ms();
-                            if code.as_deref() == Some("RequestTimeTooSkewed")
-                                || (offset - current).abs() >= SKEW_THRESHOLD_MS
+                            if offset.abs() <= MAX_SKEW_MS
+                                && (code.as_deref() == Some("RequestTimeTooSkewed"))
+                                || (offset.abs() <= MAX_SKEW_MS
+                                    && (offset - current).abs() >= SKEW_THRESHOLD_MS)
                             {
                                 self.inner.skew_ms.store(offset, Ordering::Relaxed);
                                 skew_corrected = true;
@@ -1189,12 +1194,11 @@ struct AbortGuard {
 impl Drop for AbortGuard {
     fn drop(&mut self) {
         if let Some(id) = self.upload_id.take() {
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                let (c, k) = (self.client.clone(), std::mem::take(&mut self.key));
-                rt.spawn(async move {
-                    let _ = c.abort_multipart_upload(&k, &id).await;
-                });
-            }
+            // On the I/O runtime: the command's own runtime may be shutting down.
+            let (c, k) = (self.client.clone(), std::mem::take(&mut self.key));
+            crate::io::spawn_detached(async move {
+                let _ = c.abort_multipart_upload(&k, &id).await;
+            });
         }
     }
 }

@@ -8,6 +8,7 @@
 mod client;
 mod config;
 mod error;
+pub mod io;
 mod keys;
 mod presign;
 mod retry;
