@@ -17,8 +17,9 @@ export type PresignOp = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'LIST' | 'COPY'
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** r" Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
+/** Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
 export declare class AliyunResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: AliyunConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -32,7 +33,9 @@ export declare class AliyunResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -46,6 +49,7 @@ export declare class AliyunResource {
  * `https://s3.<region>.backblazeb2.com` unless overridden.
  */
 export declare class BackblazeResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: BackblazeConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -59,7 +63,9 @@ export declare class BackblazeResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -68,8 +74,9 @@ export declare class BackblazeResource {
   toJSON(): ResourceSummary
 }
 
-/** r" Ceph RGW: the endpoint is required; path-style by default. */
+/** Ceph RGW: the endpoint is required; path-style by default. */
 export declare class CephResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: CephConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -83,7 +90,9 @@ export declare class CephResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -94,6 +103,7 @@ export declare class CephResource {
 
 /** A cap on one command's output and time on one mount. */
 export declare class CommandSafeguard {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(options?: CommandSafeguardOptions | undefined | null)
   get maxBytes(): number | undefined
   get maxLines(): number | undefined
@@ -101,8 +111,9 @@ export declare class CommandSafeguard {
   get onExceed(): 'truncate' | 'error'
 }
 
-/** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
+/** DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
 export declare class DigitalOceanResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: DigitalOceanConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -116,7 +127,9 @@ export declare class DigitalOceanResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -155,8 +168,9 @@ export declare class ExecutionHistory {
   clear(): void
 }
 
-/** r" Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
+/** Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
 export declare class GCSResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: GCSConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -170,7 +184,9 @@ export declare class GCSResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -179,8 +195,9 @@ export declare class GCSResource {
   toJSON(): ResourceSummary
 }
 
-/** r" MinIO: the endpoint is required; path-style by default. */
+/** MinIO: the endpoint is required; path-style by default. */
 export declare class MinIOResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: MinIOConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -194,7 +211,9 @@ export declare class MinIOResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -203,8 +222,9 @@ export declare class MinIOResource {
   toJSON(): ResourceSummary
 }
 
-/** r" Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
+/** Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
 export declare class OCIResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: OCIConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -218,7 +238,9 @@ export declare class OCIResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -257,8 +279,9 @@ export declare class ProvisionResult {
   get cacheWrite(): string
 }
 
-/** r" QingStor: `https://s3.<region>.qingstor.com`. */
+/** QingStor: `https://s3.<region>.qingstor.com`. */
 export declare class QingStorResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: QingStorConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -272,7 +295,9 @@ export declare class QingStorResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -281,8 +306,9 @@ export declare class QingStorResource {
   toJSON(): ResourceSummary
 }
 
-/** r" Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
+/** Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
 export declare class R2Resource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: R2Config)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -296,7 +322,9 @@ export declare class R2Resource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -317,6 +345,7 @@ export declare class RAMResource {
  * its entries.
  */
 export declare class RedisFileCacheStore {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(options?: RedisFileCacheOptions | undefined | null)
   /** The most bytes kept, as a number. */
   get cacheLimit(): number
@@ -329,6 +358,7 @@ export declare class RedisFileCacheStore {
 
 /** Any S3-compatible bucket. */
 export declare class S3Resource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: S3Config)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -342,7 +372,9 @@ export declare class S3Resource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -351,8 +383,9 @@ export declare class S3Resource {
   toJSON(): ResourceSummary
 }
 
-/** r" Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
+/** Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
 export declare class ScalewayResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: ScalewayConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -366,7 +399,9 @@ export declare class ScalewayResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -375,8 +410,9 @@ export declare class ScalewayResource {
   toJSON(): ResourceSummary
 }
 
-/** r" SeaweedFS: the endpoint is required; path-style by default. */
+/** SeaweedFS: the endpoint is required; path-style by default. */
 export declare class SeaweedFSResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: SeaweedFSConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -390,7 +426,9 @@ export declare class SeaweedFSResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -399,8 +437,9 @@ export declare class SeaweedFSResource {
   toJSON(): ResourceSummary
 }
 
-/** r" Tencent COS: `https://cos.<region>.myqcloud.com`. */
+/** Tencent COS: `https://cos.<region>.myqcloud.com`. */
 export declare class TencentResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: TencentConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -414,7 +453,9 @@ export declare class TencentResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -423,8 +464,9 @@ export declare class TencentResource {
   toJSON(): ResourceSummary
 }
 
-/** r" Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
+/** Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
 export declare class WasabiResource {
+  /** Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range. */
   constructor(config: WasabiConfig)
   /** The endpoint requests go to. */
   get endpoint(): string
@@ -438,7 +480,9 @@ export declare class WasabiResource {
    * local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
    * it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
    * `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+   * `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+   * a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+   * that code.
    */
   presign(path: string, op: PresignOp, opts?: PresignOptions | undefined | null, policy?: PresignPolicy | undefined | null): string
   /** Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`. */
@@ -540,19 +584,27 @@ export declare class WorkspaceFs {
   rename(from: string, to: string): Promise<void>
 }
 
-/** r" Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
+/** Alibaba Cloud OSS: `https://s3.oss-<region>.aliyuncs.com`. */
 export interface AliyunConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** Options of `new BackblazeResource(...)`. */
@@ -566,15 +618,23 @@ export interface BackblazeConfig {
   secretAccessKey: string
   /** Overrides `https://s3.<region>.backblazeb2.com` (any S3-compatible server; path-style). */
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** r" Ceph RGW: the endpoint is required; path-style by default. */
+/** Ceph RGW: the endpoint is required; path-style by default. */
 export interface CephConfig {
   bucket: string
   accessKeyId: string
@@ -582,12 +642,20 @@ export interface CephConfig {
   endpoint: string
   region?: string
   forcePathStyle?: boolean
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** The second argument of a JavaScript command handler. */
@@ -596,23 +664,34 @@ export interface CommandContext {
   stdin: Uint8Array
   cwd: string
   env: Record<string, string>
+  /**
+   * The session the command runs in. Calling `execute` on that session from the handler
+   * is refused: the session is busy until the handler returns.
+   */
+  sessionId: string
 }
 
 /** What a JavaScript command handler resolves to. */
 export interface CommandOutput {
   stdout?: string | Uint8Array
   stderr?: string | Uint8Array
-  /** Default 0. */
+  /**
+   * A whole number from 0 to 255 (default 0); anything else (NaN, -1, 1.5, 256) makes the
+   * command fail with exit 1 and a message on stderr.
+   */
   exitCode?: number
 }
 
 /** Options of `new CommandSafeguard(...)`. */
 export interface CommandSafeguardOptions {
-  /** Most bytes of output. */
+  /** Most bytes of output: a whole number from 1 to 1099511627776 (1 TiB). */
   maxBytes?: number
-  /** Most lines of output. */
+  /** Most lines of output: a whole number from 1 to 1000000000. */
   maxLines?: number
-  /** Stop the command (and its requests) after this many seconds; exit 124. */
+  /**
+   * Stop the command (and its requests) after this many seconds (from 0.001 to 604800,
+   * 7 days; fractions allowed); exit 124.
+   */
   timeoutSeconds?: number
   /** `'truncate'` (default: cut the output, add a notice on stderr) or `'error'` (no output, exit 1). */
   onExceed?: 'truncate' | 'error'
@@ -624,19 +703,27 @@ export interface CommandSafeguardOptions {
  */
 export type ConsistencyPolicy = 'lazy' | 'always'
 
-/** r" DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
+/** DigitalOcean Spaces: `https://<region>.digitaloceanspaces.com`. */
 export interface DigitalOceanConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** Options of `new DiskResource(...)`. */
@@ -662,9 +749,10 @@ export interface ExecuteOptions {
   /** Do not run: resolve to a `ProvisionResult` (the cost estimate) instead. */
   provision?: boolean
   /**
-   * Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
-   * Past it the command and its requests are stopped; the result has exit code 124 and
-   * `mirage: command timed out after Ns` on stderr.
+   * Deadline of this call in whole milliseconds, from 0 (none) to 604800000 (7 days); it
+   * overrides the workspace's `timeoutMs`. Past it the command and its requests are
+   * stopped; the result has exit code 124 and `mirage: command timed out after Ns` on
+   * stderr. A value out of range throws a `RangeError`.
    */
   timeoutMs?: number
 }
@@ -719,7 +807,7 @@ export interface FileStat {
   etag?: string
 }
 
-/** r" Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
+/** Google Cloud Storage through its S3 interface (HMAC keys): `https://storage.googleapis.com`. */
 export interface GCSConfig {
   bucket: string
   accessKeyId: string
@@ -727,12 +815,20 @@ export interface GCSConfig {
   endpoint?: string
   region?: string
   forcePathStyle?: boolean
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /**
@@ -743,16 +839,23 @@ export interface GCSConfig {
 export interface IndexConfig {
   /** `'ram'` (the default) or `'redis'`. */
   type?: 'ram' | 'redis'
+  /**
+   * Seconds listings and metadata are trusted: from 0 (the index is off) to 604800
+   * (7 days), fractions allowed; default 600.
+   */
   ttl?: number
   /** With `type: 'redis'`: `redis://[:password@]host:port/db` or `rediss://…` (default `redis://localhost:6379/0`). */
   url?: string
   /** With `type: 'redis'`: prefix of every key (default `mirage:index:`). */
   keyPrefix?: string
-  /** With `type: 'redis'`: timeout of each Redis call in milliseconds (default 200). */
+  /**
+   * With `type: 'redis'`: timeout of each Redis call in whole milliseconds, from 1 to
+   * 60000 (default 200).
+   */
   timeoutMs?: number
 }
 
-/** r" MinIO: the endpoint is required; path-style by default. */
+/** MinIO: the endpoint is required; path-style by default. */
 export interface MinIOConfig {
   bucket: string
   accessKeyId: string
@@ -760,12 +863,20 @@ export interface MinIOConfig {
   endpoint: string
   region?: string
   forcePathStyle?: boolean
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** A mount as `ws.mounts()` lists it. */
@@ -780,7 +891,7 @@ export interface MountInfo {
 /** How a mount may be used: `'read'` (the default), `'write'` or `'exec'`. */
 export type MountMode = 'read' | 'write' | 'exec'
 
-/** r" Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
+/** Oracle Cloud Object Storage: `https://<namespace>.compat.objectstorage.<region>.oci.customer-oci.com`. */
 export interface OCIConfig {
   bucket: string
   accessKeyId: string
@@ -788,12 +899,20 @@ export interface OCIConfig {
   namespace: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** One filesystem operation in `ws.records`. */
@@ -826,7 +945,11 @@ export interface PresignedRequest {
  * `presignedUrlProvider(path, op, opts)`.
  */
 export interface PresignOptions {
-  /** Lifetime of the URL in whole seconds (default 300), clamped to the policy's `maxTtlSec`. */
+  /**
+   * Lifetime of the URL in whole seconds, at least 1 (default 300); larger values are lowered
+   * to the policy's `maxTtlSec` (at most 604800, 7 days). Anything else throws a `RangeError`
+   * with `code: 'ERR_PRESIGN_INVALID_OPTION'`.
+   */
   ttlSec?: number
   /** PUT: the `Content-Type` the upload must send (signed). */
   contentType?: string
@@ -846,11 +969,18 @@ export interface PresignPolicy {
   allowOps?: Array<PresignOp>
   /** Keys (relative to the resource) must be under this folder: `'uploads'` = `'uploads/'`. */
   prefix?: string
-  /** Largest TTL in seconds (default and hard cap: 604800, SigV4's 7 days). */
+  /**
+   * Largest TTL in whole seconds, at least 1 (default and hard cap: 604800, SigV4's 7 days;
+   * larger values are lowered to it). Anything else throws a `RangeError` with
+   * `code: 'ERR_PRESIGN_INVALID_POLICY'`.
+   */
   maxTtlSec?: number
 }
 
-/** A remote store's prices, in US dollars. */
+/**
+ * A remote store's prices, in US dollars: each a number from 0 to 1000000. The names are
+ * `getPer10K`, `listPer1K`, `putPer1K` (capital K) and `egressPerGb`.
+ */
 export interface PricingOptions {
   /** Per 10,000 GET/HEAD requests. */
   getPer10K: number
@@ -862,22 +992,30 @@ export interface PricingOptions {
   egressPerGb: number
 }
 
-/** r" QingStor: `https://s3.<region>.qingstor.com`. */
+/** QingStor: `https://s3.<region>.qingstor.com`. */
 export interface QingStorConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** r" Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
+/** Cloudflare R2: `https://<accountId>.r2.cloudflarestorage.com`, region `auto`. */
 export interface R2Config {
   bucket: string
   accessKeyId: string
@@ -885,12 +1023,20 @@ export interface R2Config {
   accountId?: string
   endpoint?: string
   region?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** Options of `new RedisFileCacheStore(...)`. */
@@ -902,9 +1048,15 @@ export interface RedisFileCacheOptions {
    * Redis use different prefixes.
    */
   keyPrefix?: string
-  /** Most bytes kept in Redis (default `'512MB'`); least recently used objects go first. */
+  /**
+   * Most bytes kept in Redis: whole bytes or a string like `'1GB'`, from 0 to
+   * 1099511627776 (1 TiB); default `'512MB'`. Least recently used objects go first.
+   */
   cacheLimit?: number | string
-  /** Timeout of each Redis call in milliseconds (default 200); past it the command goes to the bucket. */
+  /**
+   * Timeout of each Redis call in whole milliseconds, from 1 to 60000 (default 200); past it
+   * the command goes to the bucket.
+   */
   timeoutMs?: number
 }
 
@@ -941,28 +1093,46 @@ export interface S3Config {
   forcePathStyle?: boolean
   /** Only keys under this prefix are visible; paths stay relative to it. */
   keyPrefix?: string
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** r" Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
+/** Scaleway Object Storage: `https://s3.<region>.scw.cloud`. */
 export interface ScalewayConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** r" SeaweedFS: the endpoint is required; path-style by default. */
+/** SeaweedFS: the endpoint is required; path-style by default. */
 export interface SeaweedFSConfig {
   bucket: string
   accessKeyId: string
@@ -970,12 +1140,20 @@ export interface SeaweedFSConfig {
   endpoint: string
   region?: string
   forcePathStyle?: boolean
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
 /** A session as `getSession`/`listSessions` describe it (a snapshot, not live). */
@@ -987,60 +1165,94 @@ export interface SessionInfo {
   allowedMounts?: Array<string>
 }
 
-/** r" Tencent COS: `https://cos.<region>.myqcloud.com`. */
+/** Tencent COS: `https://cos.<region>.myqcloud.com`. */
 export interface TencentConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** r" Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
+/** Wasabi: `https://s3.<region>.wasabisys.com` (`https://s3.wasabisys.com` without a region). */
 export interface WasabiConfig {
   bucket: string
   accessKeyId: string
   secretAccessKey: string
   region?: string
   endpoint?: string
-  /** Per-request timeout to response headers, in milliseconds (default 30000). */
+  /**
+   * Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+   * (1 hour); default 30000.
+   */
   timeoutMs?: number
-  /** Attempts per request, including the first (default 5). */
+  /** Attempts per request, including the first: a whole number from 1 to 100; default 5. */
   maxAttempts?: number
-  /** Requests in flight at once on this resource (default 32). */
+  /** Requests in flight at once on this resource: a whole number from 1 to 10000; default 32. */
   maxConcurrency?: number
+  /**
+   * A response body that sends no byte for this long fails (a streamed read then resumes
+   * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+   */
+  bodyIdleTimeoutMs?: number
 }
 
-/** Options of `new Workspace(resources, options)`. */
+/**
+ * Options of `new Workspace(resources, options)`. A numeric option that is NaN, infinite,
+ * fractional where a whole number is meant, or out of its range throws a `RangeError`
+ * (`code: 'ERR_OUT_OF_RANGE'`) naming the option and its range.
+ */
 export interface WorkspaceOptions {
   /** The mode of every mount (default `'read'`). */
   mode?: MountMode
   /** Per-mount modes, by mount prefix: `{ '/tmp/': 'write' }`. */
   modeOverrides?: Record<string, MountMode>
   /**
-   * Bytes of stdout (and of stderr) kept from one `execute` (default 16 MiB); past it the
-   * command is stopped and a note is added to stderr.
+   * Bytes of stdout (and of stderr) kept from one `execute`: a whole number from 1 to
+   * 1073741824 (1 GiB); default 16 MiB. Past it the command is stopped and a note is added
+   * to stderr.
    */
   maxOutputBytes?: number
-  /** Commands kept in `ws.history` (default 100). */
+  /** Commands kept in `ws.history`: a whole number from 0 (keep none) to 10000; default 100. */
   historyLimit?: number
   /**
    * Objects one command fetches at once: `grep -r`, `cat a b c`, `wc -l *.log`,
-   * `md5sum *` (default 16, from 1 to 256). Output keeps bash's order either way.
+   * `md5sum *` (a whole number from 1 to 256, default 16). Output keeps bash's order either way.
    */
   parallelReads?: number
   /**
-   * Default deadline of every `execute`, in milliseconds (default: none). Past it the
-   * command and its requests are stopped and the result has exit code 124 and
-   * `mirage: command timed out after Ns` on stderr.
+   * Default deadline of every `execute`, in whole milliseconds from 0 (none) to 604800000
+   * (7 days); default none. Past it the command and its requests are stopped and the result
+   * has exit code 124 and `mirage: command timed out after Ns` on stderr.
    */
   timeoutMs?: number
+  /**
+   * Memory one session may hold while a command runs (variables, buffers, RAM files it
+   * wrote), in bytes: a whole number from 1048576 (1 MiB) to 1099511627776 (1 TiB); default
+   * 536870912 (512 MiB). Past it the command stops with `Cannot allocate memory`.
+   */
+  maxMemoryBytes?: number
+  /**
+   * A ceiling on the memory all sessions of every workspace in this process hold together,
+   * in bytes: a whole number from 1048576 (1 MiB) to 1099511627776 (1 TiB); default none.
+   * Process-wide: it is set when these options are read and applies to every workspace
+   * (the last value set wins); leaving it out keeps the current ceiling.
+   */
+  maxProcessMemoryBytes?: number
   /**
    * Output caps and timeouts per mount prefix and command:
    * `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
@@ -1053,9 +1265,15 @@ export interface WorkspaceOptions {
   pricing?: Record<string, PricingOptions>
   /** `ConsistencyPolicy.LAZY` (default) or `ConsistencyPolicy.ALWAYS`. */
   consistency?: ConsistencyPolicy
-  /** Size of the byte cache of S3/B2 objects: bytes, or a string like `'512MB'` (the default); 0 turns it off. */
+  /**
+   * Size of the byte cache of S3/B2 objects: whole bytes, or a string like `'512MB'` (the
+   * default), from 0 (the cache is off) to 1099511627776 (1 TiB).
+   */
   cacheLimit?: number | string
-  /** Largest object whose bytes are cached (default `'16MB'`). */
+  /**
+   * Largest object whose bytes are cached: whole bytes or a string, from 0 to 1099511627776
+   * (1 TiB); default `'16MB'`.
+   */
   cacheMaxObjectSize?: number | string
   /**
    * The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds), or in Redis:

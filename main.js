@@ -241,13 +241,49 @@ function asAbortError(err) {
   }
   throw err
 }
+
+// A command written in JS runs while its session waits for it: an `execute` on that same
+// session from inside the handler would wait for itself forever. The handler runs in an
+// AsyncLocalStorage scope naming its workspace and session, and such a call is refused.
+const { AsyncLocalStorage } = require('node:async_hooks')
+const handlerScope = new AsyncLocalStorage()
+
+function reentrantError(ws, options) {
+  const scope = handlerScope.getStore()
+  if (!scope || scope.ws !== ws) return null
+  const target = (options && options.sessionId) || 'default'
+  if (target !== scope.sessionId) return null
+  const err = new Error(
+    `session '${target}' is waiting for the JS command '${scope.name}' that made this call; ` +
+      'a command cannot run more commands in its own session (use another session)',
+  )
+  err.code = 'ERR_MIRAGE_REENTRANT'
+  return err
+}
+
+const nativeCommand = native.Workspace.prototype.command
+native.Workspace.prototype.command = function command(name, handler) {
+  const ws = this
+  const scoped =
+    typeof handler === 'function'
+      ? function (args, ctx) {
+          return handlerScope.run({ ws, name, sessionId: ctx && ctx.sessionId }, () => handler.call(this, args, ctx))
+        }
+      : handler
+  return nativeCommand.call(this, name, scoped)
+}
+
 const nativeExecute = native.Workspace.prototype.execute
-native.Workspace.prototype.execute = function execute(...args) {
-  return nativeExecute.apply(this, args).catch(asAbortError)
+native.Workspace.prototype.execute = function execute(command, options) {
+  const refused = reentrantError(this, options)
+  if (refused) return Promise.reject(refused)
+  return nativeExecute.apply(this, arguments).catch(asAbortError)
 }
 const nativeExecuteStream = native.Workspace.prototype.executeStream
-native.Workspace.prototype.executeStream = function executeStream(...args) {
-  const s = nativeExecuteStream.apply(this, args)
+native.Workspace.prototype.executeStream = function executeStream(command, options) {
+  const refused = reentrantError(this, options)
+  if (refused) throw refused
+  const s = nativeExecuteStream.apply(this, arguments)
   s.exitCode = s.exitCode.catch(asAbortError)
   return s
 }

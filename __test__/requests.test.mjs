@@ -299,7 +299,7 @@ describe('streams: cancelled downloads, parallel fetches in order', () => {
     const tee = await workspace().execute('echo hi | tee /b/tee.txt')
     assert.equal(tee.stdoutText, 'hi\n')
     assert.equal(tee.stats.put, 1, JSON.stringify(tee.stats))
-    assert.throws(() => workspace({ parallelReads: 0 }), /parallelReads: 0 is not between 1 and 256/)
+    assert.throws(() => workspace({ parallelReads: 0 }), /parallelReads must be an integer from 1 to 256, got 0/)
   })
 })
 

@@ -21,6 +21,9 @@ pub fn errno(kind: ErrorKind) -> &'static str {
         ErrorKind::TimedOut => "ETIMEDOUT",
         ErrorKind::Interrupted => "EINTR",
         ErrorKind::Unsupported => "ENOTSUP",
+        ErrorKind::NoSpace => "ENOSPC",
+        ErrorKind::NoDevice => "ENXIO",
+        ErrorKind::OutOfMemory => "ENOMEM",
     }
 }
 

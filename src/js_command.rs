@@ -20,6 +20,9 @@ pub struct CommandContext {
     pub stdin: Uint8Array,
     pub cwd: String,
     pub env: HashMap<String, String>,
+    /// The session the command runs in. Calling `execute` on that session from the handler
+    /// is refused: the session is busy until the handler returns.
+    pub session_id: String,
 }
 
 /// What a JavaScript command handler resolves to.
@@ -29,8 +32,9 @@ pub struct CommandOutput {
     pub stdout: Option<Either<String, Uint8Array>>,
     #[napi(ts_type = "string | Uint8Array")]
     pub stderr: Option<Either<String, Uint8Array>>,
-    /// Default 0.
-    pub exit_code: Option<i32>,
+    /// A whole number from 0 to 255 (default 0); anything else (NaN, -1, 1.5, 256) makes the
+    /// command fail with exit 1 and a message on stderr.
+    pub exit_code: Option<f64>,
 }
 
 pub type HandlerFn =
@@ -63,14 +67,21 @@ impl Command for JsCommand {
                 }
                 buf
             };
-            let context = CommandContext { stdin: Uint8Array::new(stdin), cwd: ctx.cwd.clone(), env: (*ctx.env).clone() };
+            let session_id = mirage_core::workspace::current_session().unwrap_or_else(|| mirage_core::workspace::DEFAULT_SESSION.to_string());
+            let context = CommandContext { stdin: Uint8Array::new(stdin), cwd: ctx.cwd.clone(), env: (*ctx.env).clone(), session_id };
             let result = match handler.call_async_catch(FnArgs::from((ctx.args.clone(), context))).await {
                 Ok(promise) => promise.await,
                 Err(e) => Err(e),
             };
             match result {
                 Ok(out) => {
-                    let code = out.exit_code.unwrap_or(0);
+                    let code = match crate::options::int_in("exitCode", out.exit_code, 0, 255, 0) {
+                        Ok(c) => c as i32,
+                        Err(e) => {
+                            ctx.err(format!("the handler's {}", e.message())).await;
+                            return 1;
+                        }
+                    };
                     let (stdout, stderr) = (bytes_of(out.stdout), bytes_of(out.stderr));
                     if ctx.stdout.write(stdout).await.is_err() {
                         return EXIT_PIPE;

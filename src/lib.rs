@@ -5,6 +5,7 @@
 
 mod errors;
 mod js_command;
+mod options;
 mod presets;
 mod redis_cache;
 mod resources;

@@ -2,14 +2,14 @@
 //! as in `@struktoai/mirage-node` (`cache: new RedisFileCacheStore({ url, cacheLimit })`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use mirage_core::vfs::cache::{parse_size, CacheStore, DEFAULT_CACHE_LIMIT};
+use mirage_core::vfs::cache::{CacheStore, DEFAULT_CACHE_LIMIT};
 use mirage_core::vfs::redis_store::{RedisCacheStore, RedisConn, DEFAULT_CACHE_KEY_PREFIX, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::errors::invalid_arg;
+use crate::options::{millis, size_in, OptResult, REDIS_TIMEOUT_MAX_MS, TIB};
 
 /// Options of `new RedisFileCacheStore(...)`.
 #[napi(object)]
@@ -19,11 +19,13 @@ pub struct RedisFileCacheOptions {
     /// Prefix of every key this store writes (default `mirage:cache:`); tenants sharing a
     /// Redis use different prefixes.
     pub key_prefix: Option<String>,
-    /// Most bytes kept in Redis (default `'512MB'`); least recently used objects go first.
+    /// Most bytes kept in Redis: whole bytes or a string like `'1GB'`, from 0 to
+    /// 1099511627776 (1 TiB); default `'512MB'`. Least recently used objects go first.
     #[napi(ts_type = "number | string")]
     pub cache_limit: Option<Either<f64, String>>,
-    /// Timeout of each Redis call in milliseconds (default 200); past it the command goes to the bucket.
-    pub timeout_ms: Option<u32>,
+    /// Timeout of each Redis call in whole milliseconds, from 1 to 60000 (default 200); past it
+    /// the command goes to the bucket.
+    pub timeout_ms: Option<f64>,
 }
 
 /// Object bytes in Redis: pass it as `cache` in the `Workspace` options. One store may be
@@ -36,16 +38,16 @@ pub struct RedisFileCacheStore {
 
 #[napi]
 impl RedisFileCacheStore {
+    /// Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range.
     #[napi(constructor)]
-    pub fn new(options: Option<RedisFileCacheOptions>) -> Result<Self> {
+    pub fn new(env: &Env, options: Option<RedisFileCacheOptions>) -> Result<Self> {
         let o = options.unwrap_or(RedisFileCacheOptions { url: None, key_prefix: None, cache_limit: None, timeout_ms: None });
-        let limit = match &o.cache_limit {
-            None => DEFAULT_CACHE_LIMIT,
-            Some(Either::A(n)) if n.is_finite() && *n >= 0.0 => *n as u64,
-            Some(Either::A(n)) => return Err(invalid_arg(format!("RedisFileCacheStore: cacheLimit: invalid size {n}"))),
-            Some(Either::B(s)) => parse_size(s).map_err(|e| invalid_arg(format!("RedisFileCacheStore: cacheLimit: {e}")))?,
+        let numbers = || -> OptResult<_> {
+            let limit = size_in("cacheLimit", o.cache_limit.as_ref(), 0, TIB)?.unwrap_or(DEFAULT_CACHE_LIMIT);
+            let timeout = millis("timeoutMs", o.timeout_ms, 1, REDIS_TIMEOUT_MAX_MS)?.unwrap_or(DEFAULT_TIMEOUT);
+            Ok((limit, timeout))
         };
-        let timeout = o.timeout_ms.map(|ms| Duration::from_millis(ms as u64)).unwrap_or(DEFAULT_TIMEOUT);
+        let (limit, timeout) = numbers().map_err(|e| e.context("RedisFileCacheStore: ").into_js(env))?;
         let conn = RedisConn::new(o.url.as_deref().unwrap_or(DEFAULT_REDIS_URL), timeout)
             .map_err(|e| invalid_arg(format!("RedisFileCacheStore: {e}")))?;
         let prefix = o.key_prefix.unwrap_or_else(|| DEFAULT_CACHE_KEY_PREFIX.to_string());

@@ -15,6 +15,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::errors::invalid_arg;
+use crate::options::{coded_error, millis, opt_int_in, range_error, OptResult, HOUR_MS};
 
 /// Options of `new BackblazeResource(...)`.
 #[napi(object)]
@@ -28,12 +29,16 @@ pub struct BackblazeConfig {
     pub secret_access_key: String,
     /// Overrides `https://s3.<region>.backblazeb2.com` (any S3-compatible server; path-style).
     pub endpoint: Option<String>,
-    /// Per-request timeout to response headers, in milliseconds (default 30000).
-    pub timeout_ms: Option<u32>,
-    /// Attempts per request, including the first (default 5).
-    pub max_attempts: Option<u32>,
-    /// Requests in flight at once on this resource (default 32).
-    pub max_concurrency: Option<u32>,
+    /// Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+    /// (1 hour); default 30000.
+    pub timeout_ms: Option<f64>,
+    /// Attempts per request, including the first: a whole number from 1 to 100; default 5.
+    pub max_attempts: Option<f64>,
+    /// Requests in flight at once on this resource: a whole number from 1 to 10000; default 32.
+    pub max_concurrency: Option<f64>,
+    /// A response body that sends no byte for this long fails (a streamed read then resumes
+    /// with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+    pub body_idle_timeout_ms: Option<f64>,
 }
 
 /// Options of `new S3Resource(...)`.
@@ -50,10 +55,16 @@ pub struct S3Config {
     pub force_path_style: Option<bool>,
     /// Only keys under this prefix are visible; paths stay relative to it.
     pub key_prefix: Option<String>,
-    pub timeout_ms: Option<u32>,
-    pub max_attempts: Option<u32>,
-    /// Requests in flight at once on this resource (default 32).
-    pub max_concurrency: Option<u32>,
+    /// Per-request timeout to response headers, in whole milliseconds from 1 to 3600000
+    /// (1 hour); default 30000.
+    pub timeout_ms: Option<f64>,
+    /// Attempts per request, including the first: a whole number from 1 to 100; default 5.
+    pub max_attempts: Option<f64>,
+    /// Requests in flight at once on this resource: a whole number from 1 to 10000; default 32.
+    pub max_concurrency: Option<f64>,
+    /// A response body that sends no byte for this long fails (a streamed read then resumes
+    /// with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
+    pub body_idle_timeout_ms: Option<f64>,
 }
 
 /// Options of `new DiskResource(...)`.
@@ -115,30 +126,35 @@ macro_rules! remote_bucket_methods {
             /// local, no request is sent. `policy` adds guard rails (see `createPresignHandler`); without
             /// it every op is allowed and the TTL is capped at 7 days. Throws an `Error` with
             /// `code` `ERR_PRESIGN_UNKNOWN_OP`, `ERR_PRESIGN_OP_NOT_ALLOWED`, `ERR_PRESIGN_INVALID_PATH`,
-            /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`.
+            /// `ERR_PRESIGN_OUTSIDE_PREFIX`, `ERR_PRESIGN_INVALID_OPTION` or `ERR_PRESIGN_INVALID_POLICY`;
+            /// a `ttlSec` or `maxTtlSec` that is not a whole number >= 1 throws a `RangeError` with
+            /// that code.
             #[napi]
             pub fn presign(
                 &self,
+                env: &Env,
                 path: String,
                 #[napi(ts_arg_type = "PresignOp")] op: String,
                 opts: Option<$crate::resources::PresignOptions>,
                 policy: Option<$crate::resources::PresignPolicy>,
-            ) -> Result<String, &'static str> {
+            ) -> Result<String> {
                 $crate::resources::presign_core(&self.remote.inner, &path, &op, opts, policy)
                     .map(|r| r.url)
-                    .map_err($crate::resources::presign_error)
+                    .map_err(|e| $crate::resources::presign_error(env, e))
             }
 
             /// Like `presign`, with what the request must carry: `{ url, method, headers, expiresIn, expiresAt }`.
             #[napi]
             pub fn presign_request(
                 &self,
+                env: &Env,
                 path: String,
                 #[napi(ts_arg_type = "PresignOp")] op: String,
                 opts: Option<$crate::resources::PresignOptions>,
                 policy: Option<$crate::resources::PresignPolicy>,
-            ) -> Result<$crate::resources::PresignedRequest, &'static str> {
-                $crate::resources::presign_core(&self.remote.inner, &path, &op, opts, policy).map_err($crate::resources::presign_error)
+            ) -> Result<$crate::resources::PresignedRequest> {
+                $crate::resources::presign_core(&self.remote.inner, &path, &op, opts, policy)
+                    .map_err(|e| $crate::resources::presign_error(env, e))
             }
 
             /// The redacted view, for `JSON.stringify`: no key ID, no secret.
@@ -162,7 +178,44 @@ pub(crate) trait AsCoreResource {
     fn core(&self) -> Arc<dyn Resource>;
 }
 
+/// The numeric options every S3-compatible class takes (`timeoutMs`, `maxAttempts`,
+/// `maxConcurrency`, `bodyIdleTimeoutMs`), as JS passed them.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ClientLimits {
+    pub(crate) timeout_ms: Option<f64>,
+    pub(crate) max_attempts: Option<f64>,
+    pub(crate) max_concurrency: Option<f64>,
+    pub(crate) body_idle_timeout_ms: Option<f64>,
+}
+
+/// Largest `maxAttempts` and `maxConcurrency`.
+pub(crate) const MAX_ATTEMPTS: u64 = 100;
+pub(crate) const MAX_CONCURRENCY: u64 = 10_000;
+
+impl ClientLimits {
+    /// Check the numbers (see `options.rs`) and set them on the client config.
+    pub(crate) fn apply(&self, cfg: &mut ClientConfig) -> OptResult<()> {
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        if let Some(t) = millis("timeoutMs", self.timeout_ms, 1, HOUR_MS)? {
+            cfg.timeout_ms = Some(ms(t));
+        }
+        if let Some(n) = opt_int_in("maxAttempts", self.max_attempts, 1, MAX_ATTEMPTS)? {
+            cfg.max_attempts = n as u32;
+        }
+        if let Some(n) = opt_int_in("maxConcurrency", self.max_concurrency, 1, MAX_CONCURRENCY)? {
+            cfg.max_concurrency = n as usize;
+        }
+        if let Some(t) = millis("bodyIdleTimeoutMs", self.body_idle_timeout_ms, 1, HOUR_MS)? {
+            cfg.body_idle_timeout_ms = Some(ms(t));
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn build_s3(
+    env: &Env,
+    class: &str,
     kind: &'static str,
     endpoint: String,
     region: &str,
@@ -171,19 +224,11 @@ fn build_s3(
     secret: &str,
     force_path_style: bool,
     key_prefix: Option<&str>,
-    timeout_ms: Option<u32>,
-    max_attempts: Option<u32>,
-    max_concurrency: Option<u32>,
+    limits: ClientLimits,
 ) -> Result<Arc<CoreS3>> {
     let mut cfg = ClientConfig::new(endpoint, region, bucket, access_key_id, Secret::new(secret));
     cfg.force_path_style = force_path_style;
-    cfg.timeout_ms = timeout_ms.map(u64::from);
-    if let Some(n) = max_attempts {
-        cfg.max_attempts = n;
-    }
-    if let Some(n) = max_concurrency {
-        cfg.max_concurrency = (n as usize).max(1);
-    }
+    limits.apply(&mut cfg).map_err(|e| e.context(&format!("{class}: ")).into_js(env))?;
     let client = S3Client::new(cfg).map_err(|e| invalid_arg(format!("{kind}: {e}")))?;
     let r = CoreS3::new(client, key_prefix, kind).map_err(|e| invalid_arg(format!("{kind}: keyPrefix: {e}")))?;
     Ok(Arc::new(r))
@@ -193,7 +238,9 @@ fn build_s3(
 /// `presignedUrlProvider(path, op, opts)`.
 #[napi(object)]
 pub struct PresignOptions {
-    /// Lifetime of the URL in whole seconds (default 300), clamped to the policy's `maxTtlSec`.
+    /// Lifetime of the URL in whole seconds, at least 1 (default 300); larger values are lowered
+    /// to the policy's `maxTtlSec` (at most 604800, 7 days). Anything else throws a `RangeError`
+    /// with `code: 'ERR_PRESIGN_INVALID_OPTION'`.
     pub ttl_sec: Option<f64>,
     /// PUT: the `Content-Type` the upload must send (signed).
     pub content_type: Option<String>,
@@ -215,7 +262,9 @@ pub struct PresignPolicy {
     pub allow_ops: Option<Vec<String>>,
     /// Keys (relative to the resource) must be under this folder: `'uploads'` = `'uploads/'`.
     pub prefix: Option<String>,
-    /// Largest TTL in seconds (default and hard cap: 604800, SigV4's 7 days).
+    /// Largest TTL in whole seconds, at least 1 (default and hard cap: 604800, SigV4's 7 days;
+    /// larger values are lowered to it). Anything else throws a `RangeError` with
+    /// `code: 'ERR_PRESIGN_INVALID_POLICY'`.
     pub max_ttl_sec: Option<f64>,
 }
 
@@ -235,9 +284,19 @@ pub struct PresignedRequest {
 }
 
 /// A presign failure as a JS `Error` whose `code` is `ERR_PRESIGN_*` and whose message is a
-/// fixed text (never the secret, never the path).
-pub(crate) fn presign_error(e: PresignError) -> Error<&'static str> {
-    Error::new(e.code(), e.to_string())
+/// fixed text (never the secret, never the path). A TTL out of range (`ttlSec`, `maxTtlSec`)
+/// is a `RangeError` with the same code and text.
+pub(crate) fn presign_error(env: &Env, e: PresignError) -> Error {
+    let numeric = match &e {
+        PresignError::InvalidOption(why) => why.starts_with("ttlSec "),
+        PresignError::InvalidPolicy(why) => why.starts_with("maxTtlSec "),
+        _ => false,
+    };
+    if numeric {
+        range_error(env, e.code(), &e.to_string())
+    } else {
+        coded_error(env, e.code(), &e.to_string())
+    }
 }
 
 /// Check a presign policy and return it with defaults filled in: `allowOps` (deduplicated;
@@ -245,9 +304,9 @@ pub(crate) fn presign_error(e: PresignError) -> Error<&'static str> {
 /// cap 604800). Throws `ERR_PRESIGN_INVALID_POLICY` for an unknown op, a malformed prefix or a
 /// TTL that is not a whole number of seconds >= 1. `createPresignHandler` calls it once.
 #[napi]
-pub fn resolve_presign_policy(policy: PresignPolicy) -> Result<PresignPolicy, &'static str> {
+pub fn resolve_presign_policy(env: &Env, policy: PresignPolicy) -> Result<PresignPolicy> {
     let p = CorePresignPolicy::new(policy.allow_ops.as_deref(), policy.prefix.as_deref(), policy.max_ttl_sec)
-        .map_err(presign_error)?;
+        .map_err(|e| presign_error(env, e))?;
     Ok(PresignPolicy {
         allow_ops: Some(p.allow_ops().iter().map(|op| op.as_str().to_string()).collect()),
         prefix: Some(p.prefix().to_string()),
@@ -295,13 +354,16 @@ pub struct BackblazeResource {
 
 #[napi]
 impl BackblazeResource {
+    /// Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range.
     #[napi(constructor)]
-    pub fn new(config: BackblazeConfig) -> Result<Self> {
+    pub fn new(env: &Env, config: BackblazeConfig) -> Result<Self> {
         let endpoint = match config.endpoint {
             Some(e) => e,
             None => backblaze_endpoint(&config.region).map_err(|e| invalid_arg(format!("BackblazeResource: {e}")))?,
         };
         let inner = build_s3(
+            env,
+            "BackblazeResource",
             "backblaze",
             endpoint.clone(),
             &config.region,
@@ -310,9 +372,12 @@ impl BackblazeResource {
             &config.secret_access_key,
             true,
             None,
-            config.timeout_ms,
-            config.max_attempts,
-            config.max_concurrency,
+            ClientLimits {
+                timeout_ms: config.timeout_ms,
+                max_attempts: config.max_attempts,
+                max_concurrency: config.max_concurrency,
+                body_idle_timeout_ms: config.body_idle_timeout_ms,
+            },
         )?;
         Ok(BackblazeResource { remote: RemoteBucket { inner, endpoint, bucket: config.bucket, region: config.region, kind: "backblaze" } })
     }
@@ -339,8 +404,9 @@ pub struct S3Resource {
 
 #[napi]
 impl S3Resource {
+    /// Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range.
     #[napi(constructor)]
-    pub fn new(config: S3Config) -> Result<Self> {
+    pub fn new(env: &Env, config: S3Config) -> Result<Self> {
         let custom = config.endpoint.is_some();
         let endpoint = match config.endpoint {
             Some(e) => e,
@@ -352,6 +418,8 @@ impl S3Resource {
             }
         };
         let inner = build_s3(
+            env,
+            "S3Resource",
             "s3",
             endpoint.clone(),
             &config.region,
@@ -360,9 +428,12 @@ impl S3Resource {
             &config.secret_access_key,
             config.force_path_style.unwrap_or(custom),
             config.key_prefix.as_deref(),
-            config.timeout_ms,
-            config.max_attempts,
-            config.max_concurrency,
+            ClientLimits {
+                timeout_ms: config.timeout_ms,
+                max_attempts: config.max_attempts,
+                max_concurrency: config.max_concurrency,
+                body_idle_timeout_ms: config.body_idle_timeout_ms,
+            },
         )?;
         Ok(S3Resource { remote: RemoteBucket { inner, endpoint, bucket: config.bucket, region: config.region, kind: "s3" } })
     }

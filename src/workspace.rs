@@ -13,6 +13,7 @@ use napi::{JsValue, Status};
 use napi_derive::napi;
 
 use crate::errors::{fs_error, invalid_arg};
+use crate::options::{self, int_in, number_in, opt_int_in, seconds, size_in, OptResult, GIB, MIB, TIB, WEEK_MS, WEEK_SECS};
 use crate::presets::resource_from_js;
 
 /// How a mount may be used: `'read'` (the default), `'write'` or `'exec'`.
@@ -54,25 +55,20 @@ pub struct IndexConfig {
     /// `'ram'` (the default) or `'redis'`.
     #[napi(js_name = "type", ts_type = "'ram' | 'redis'")]
     pub kind: Option<String>,
+    /// Seconds listings and metadata are trusted: from 0 (the index is off) to 604800
+    /// (7 days), fractions allowed; default 600.
     pub ttl: Option<f64>,
     /// With `type: 'redis'`: `redis://[:password@]host:port/db` or `rediss://…` (default `redis://localhost:6379/0`).
     pub url: Option<String>,
     /// With `type: 'redis'`: prefix of every key (default `mirage:index:`).
     pub key_prefix: Option<String>,
-    /// With `type: 'redis'`: timeout of each Redis call in milliseconds (default 200).
-    pub timeout_ms: Option<u32>,
-}
-
-fn size_option(name: &str, v: &Either<f64, String>) -> Result<u64> {
-    match v {
-        Either::A(n) if n.is_finite() && *n >= 0.0 => Ok(*n as u64),
-        Either::A(n) => Err(invalid_arg(format!("{name}: invalid size {n}"))),
-        Either::B(s) => mirage_core::vfs::cache::parse_size(s).map_err(|e| invalid_arg(format!("{name}: {e}"))),
-    }
+    /// With `type: 'redis'`: timeout of each Redis call in whole milliseconds, from 1 to
+    /// 60000 (default 200).
+    pub timeout_ms: Option<f64>,
 }
 
 /// The cache options of the core from the JS ones.
-fn cache_options(o: &WorkspaceOptions<'_>) -> Result<mirage_core::vfs::cache::CacheOptions> {
+fn cache_options(o: &WorkspaceOptions<'_>) -> OptResult<mirage_core::vfs::cache::CacheOptions> {
     use mirage_core::vfs::cache::{CacheOptions, ConsistencyPolicy as Policy};
     let mut c = CacheOptions::default();
     if let Some(p) = &o.consistency {
@@ -81,30 +77,28 @@ fn cache_options(o: &WorkspaceOptions<'_>) -> Result<mirage_core::vfs::cache::Ca
             ConsistencyPolicy::ALWAYS => Policy::Always,
         };
     }
-    if let Some(v) = &o.cache_limit {
-        c.cache_limit = size_option("cacheLimit", v)?;
+    if let Some(n) = size_in("cacheLimit", o.cache_limit.as_ref(), 0, TIB)? {
+        c.cache_limit = n;
     }
-    if let Some(v) = &o.cache_max_object_size {
-        c.max_object_size = size_option("cacheMaxObjectSize", v)?;
+    if let Some(n) = size_in("cacheMaxObjectSize", o.cache_max_object_size.as_ref(), 0, TIB)? {
+        c.max_object_size = n;
     }
     if let Some(index) = &o.index {
+        // Numbers first: a bad value is reported before any connection is set up.
+        if let Some(ttl) = seconds("index.ttl", index.ttl, 0.0, WEEK_SECS as f64)? {
+            c.index_ttl = ttl;
+        }
+        let timeout = options::millis("index.timeoutMs", index.timeout_ms, 1, options::REDIS_TIMEOUT_MAX_MS)?;
         match index.kind.as_deref() {
             None | Some("ram") => {}
             Some("redis") => {
                 use mirage_core::vfs::redis_store::{RedisConn, RedisIndexOptions, DEFAULT_INDEX_KEY_PREFIX, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT};
-                let timeout = index.timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64)).unwrap_or(DEFAULT_TIMEOUT);
-                let conn = RedisConn::new(index.url.as_deref().unwrap_or(DEFAULT_REDIS_URL), timeout)
+                let conn = RedisConn::new(index.url.as_deref().unwrap_or(DEFAULT_REDIS_URL), timeout.unwrap_or(DEFAULT_TIMEOUT))
                     .map_err(|e| invalid_arg(format!("index: {e}")))?;
                 let key_prefix = index.key_prefix.clone().unwrap_or_else(|| DEFAULT_INDEX_KEY_PREFIX.to_string());
                 c.redis_index = Some(RedisIndexOptions { conn, key_prefix });
             }
-            Some(kind) => return Err(invalid_arg(format!("index.type '{kind}' is not supported ('ram' or 'redis')"))),
-        }
-        if let Some(ttl) = index.ttl {
-            if !ttl.is_finite() || ttl < 0.0 {
-                return Err(invalid_arg(format!("index.ttl: invalid value {ttl}")));
-            }
-            c.index_ttl = std::time::Duration::from_secs_f64(ttl);
+            Some(kind) => return Err(invalid_arg(format!("index.type '{kind}' is not supported ('ram' or 'redis')")).into()),
         }
     }
     if let Some(store) = &o.cache {
@@ -113,25 +107,38 @@ fn cache_options(o: &WorkspaceOptions<'_>) -> Result<mirage_core::vfs::cache::Ca
     Ok(c)
 }
 
-/// Options of `new Workspace(resources, options)`.
+/// Options of `new Workspace(resources, options)`. A numeric option that is NaN, infinite,
+/// fractional where a whole number is meant, or out of its range throws a `RangeError`
+/// (`code: 'ERR_OUT_OF_RANGE'`) naming the option and its range.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct WorkspaceOptions<'a> {
     /// The mode of every mount (default `'read'`).
     pub mode: Option<MountMode>,
     /// Per-mount modes, by mount prefix: `{ '/tmp/': 'write' }`.
     pub mode_overrides: Option<HashMap<String, MountMode>>,
-    /// Bytes of stdout (and of stderr) kept from one `execute` (default 16 MiB); past it the
-    /// command is stopped and a note is added to stderr.
-    pub max_output_bytes: Option<u32>,
-    /// Commands kept in `ws.history` (default 100).
-    pub history_limit: Option<u32>,
+    /// Bytes of stdout (and of stderr) kept from one `execute`: a whole number from 1 to
+    /// 1073741824 (1 GiB); default 16 MiB. Past it the command is stopped and a note is added
+    /// to stderr.
+    pub max_output_bytes: Option<f64>,
+    /// Commands kept in `ws.history`: a whole number from 0 (keep none) to 10000; default 100.
+    pub history_limit: Option<f64>,
     /// Objects one command fetches at once: `grep -r`, `cat a b c`, `wc -l *.log`,
-    /// `md5sum *` (default 16, from 1 to 256). Output keeps bash's order either way.
-    pub parallel_reads: Option<u32>,
-    /// Default deadline of every `execute`, in milliseconds (default: none). Past it the
-    /// command and its requests are stopped and the result has exit code 124 and
-    /// `mirage: command timed out after Ns` on stderr.
+    /// `md5sum *` (a whole number from 1 to 256, default 16). Output keeps bash's order either way.
+    pub parallel_reads: Option<f64>,
+    /// Default deadline of every `execute`, in whole milliseconds from 0 (none) to 604800000
+    /// (7 days); default none. Past it the command and its requests are stopped and the result
+    /// has exit code 124 and `mirage: command timed out after Ns` on stderr.
     pub timeout_ms: Option<f64>,
+    /// Memory one session may hold while a command runs (variables, buffers, RAM files it
+    /// wrote), in bytes: a whole number from 1048576 (1 MiB) to 1099511627776 (1 TiB); default
+    /// 536870912 (512 MiB). Past it the command stops with `Cannot allocate memory`.
+    pub max_memory_bytes: Option<f64>,
+    /// A ceiling on the memory all sessions of every workspace in this process hold together,
+    /// in bytes: a whole number from 1048576 (1 MiB) to 1099511627776 (1 TiB); default none.
+    /// Process-wide: it is set when these options are read and applies to every workspace
+    /// (the last value set wins); leaving it out keeps the current ceiling.
+    pub max_process_memory_bytes: Option<f64>,
     /// Output caps and timeouts per mount prefix and command:
     /// `{ '/bucket/': { cat: new CommandSafeguard({ maxLines: 2000 }) } }`. None by default.
     #[napi(ts_type = "Record<string, Record<string, CommandSafeguard | CommandSafeguardOptions>>")]
@@ -141,10 +148,12 @@ pub struct WorkspaceOptions<'a> {
     pub pricing: Option<HashMap<String, PricingOptions>>,
     /// `ConsistencyPolicy.LAZY` (default) or `ConsistencyPolicy.ALWAYS`.
     pub consistency: Option<ConsistencyPolicy>,
-    /// Size of the byte cache of S3/B2 objects: bytes, or a string like `'512MB'` (the default); 0 turns it off.
+    /// Size of the byte cache of S3/B2 objects: whole bytes, or a string like `'512MB'` (the
+    /// default), from 0 (the cache is off) to 1099511627776 (1 TiB).
     #[napi(ts_type = "number | string")]
     pub cache_limit: Option<Either<f64, String>>,
-    /// Largest object whose bytes are cached (default `'16MB'`).
+    /// Largest object whose bytes are cached: whole bytes or a string, from 0 to 1099511627776
+    /// (1 TiB); default `'16MB'`.
     #[napi(ts_type = "number | string")]
     pub cache_max_object_size: Option<Either<f64, String>>,
     /// The listing/metadata index of S3/B2 mounts: `{ ttl: 600 }` (seconds), or in Redis:
@@ -155,7 +164,8 @@ pub struct WorkspaceOptions<'a> {
     pub cache: Option<ClassInstance<'a, crate::redis_cache::RedisFileCacheStore>>,
 }
 
-/// A remote store's prices, in US dollars.
+/// A remote store's prices, in US dollars: each a number from 0 to 1000000. The names are
+/// `getPer10K`, `listPer1K`, `putPer1K` (capital K) and `egressPerGb`.
 #[napi(object)]
 #[derive(Clone)]
 pub struct PricingOptions {
@@ -288,45 +298,54 @@ impl ProvisionResult {
     }
 }
 
-fn core_options(options: &WorkspaceOptions<'_>) -> Result<CoreOptions> {
+/// Largest price accepted in `pricing`, in US dollars.
+const MAX_PRICE: f64 = 1e6;
+
+/// The core's options from the JS ones, every number checked (see `options.rs`). Sets the
+/// process-wide memory ceiling when `maxProcessMemoryBytes` is given, once all else is valid.
+fn core_options(options: &WorkspaceOptions<'_>) -> OptResult<CoreOptions> {
+    let defaults = CoreOptions::default();
     let mut core_opts = CoreOptions { cache: cache_options(options)?, ..Default::default() };
-    if let Some(n) = options.max_output_bytes {
-        core_opts.max_output_bytes = n as usize;
-    }
-    if let Some(n) = options.history_limit {
-        core_opts.history_limit = n as usize;
-    }
-    if let Some(n) = options.parallel_reads {
-        if !(1..=256).contains(&n) {
-            return Err(invalid_arg(format!("parallelReads: {n} is not between 1 and 256")));
-        }
-        core_opts.parallel_reads = n as usize;
-    }
+    core_opts.max_output_bytes = int_in("maxOutputBytes", options.max_output_bytes, 1, GIB, defaults.max_output_bytes as u64)? as usize;
+    core_opts.history_limit = int_in("historyLimit", options.history_limit, 0, 10_000, defaults.history_limit as u64)? as usize;
+    core_opts.parallel_reads = int_in("parallelReads", options.parallel_reads, 1, 256, defaults.parallel_reads as u64)? as usize;
     core_opts.timeout = timeout_option(options.timeout_ms)?;
+    core_opts.max_memory_bytes = int_in("maxMemoryBytes", options.max_memory_bytes, MIB, TIB, mirage_core::limits::DEFAULT_MAX_MEMORY)?;
+    let process_ceiling = opt_int_in("maxProcessMemoryBytes", options.max_process_memory_bytes, MIB, TIB)?;
     for (prefix, per_command) in options.command_safeguards.iter().flatten() {
         let entry = core_opts.safeguards.entry(path::normalize_prefix(prefix)).or_default();
         for (name, g) in per_command {
-            entry.insert(name.clone(), to_core_safeguard(g)?);
+            entry.insert(name.clone(), to_core_safeguard(g).map_err(|e| e.context(&format!("commandSafeguards['{prefix}'].{name}.")))?);
         }
     }
     for (prefix, p) in options.pricing.iter().flatten() {
+        let price = |field: &str, v: f64| number_in(&format!("pricing['{prefix}'].{field}"), v, 0.0, MAX_PRICE);
         core_opts.pricing.insert(
             path::normalize_prefix(prefix),
-            mirage_core::provision::Pricing { get_per_10k: p.get_per10k, list_per_1k: p.list_per1k, put_per_1k: p.put_per1k, egress_per_gb: p.egress_per_gb },
+            mirage_core::provision::Pricing {
+                get_per_10k: price("getPer10K", p.get_per10k)?,
+                list_per_1k: price("listPer1K", p.list_per1k)?,
+                put_per_1k: price("putPer1K", p.put_per1k)?,
+                egress_per_gb: price("egressPerGb", p.egress_per_gb)?,
+            },
         );
+    }
+    if let Some(n) = process_ceiling {
+        mirage_core::limits::set_process_ceiling(Some(n));
     }
     Ok(core_opts)
 }
 
 /// Options of `new CommandSafeguard(...)`.
 #[napi(object)]
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct CommandSafeguardOptions {
-    /// Most bytes of output.
+    /// Most bytes of output: a whole number from 1 to 1099511627776 (1 TiB).
     pub max_bytes: Option<f64>,
-    /// Most lines of output.
+    /// Most lines of output: a whole number from 1 to 1000000000.
     pub max_lines: Option<f64>,
-    /// Stop the command (and its requests) after this many seconds; exit 124.
+    /// Stop the command (and its requests) after this many seconds (from 0.001 to 604800,
+    /// 7 days; fractions allowed); exit 124.
     pub timeout_seconds: Option<f64>,
     /// `'truncate'` (default: cut the output, add a notice on stderr) or `'error'` (no output, exit 1).
     #[napi(ts_type = "'truncate' | 'error'")]
@@ -341,10 +360,11 @@ pub struct CommandSafeguard {
 
 #[napi]
 impl CommandSafeguard {
+    /// Throws a `RangeError` (`code: 'ERR_OUT_OF_RANGE'`) for a number out of its range.
     #[napi(constructor)]
-    pub fn new(options: Option<CommandSafeguardOptions>) -> Result<Self> {
-        let opts = options.unwrap_or(CommandSafeguardOptions { max_bytes: None, max_lines: None, timeout_seconds: None, on_exceed: None });
-        to_core_safeguard(&opts)?;
+    pub fn new(env: &Env, options: Option<CommandSafeguardOptions>) -> Result<Self> {
+        let opts = options.unwrap_or_default();
+        to_core_safeguard(&opts).map_err(|e| e.context("CommandSafeguard: ").into_js(env))?;
         Ok(CommandSafeguard { opts })
     }
 
@@ -372,28 +392,18 @@ impl CommandSafeguard {
     }
 }
 
-fn to_core_safeguard(o: &CommandSafeguardOptions) -> Result<mirage_core::shell::exec::Safeguard> {
-    let count = |v: Option<f64>, what: &str| -> Result<Option<u64>> {
-        match v {
-            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n as u64)),
-            Some(_) => Err(invalid_arg(format!("CommandSafeguard: {what} must be a non-negative number"))),
-            None => Ok(None),
-        }
-    };
+/// The core safeguard; messages name the bare option (`maxLines must be ...`): callers add
+/// where it was given.
+fn to_core_safeguard(o: &CommandSafeguardOptions) -> OptResult<mirage_core::shell::exec::Safeguard> {
     let on_exceed_error = match o.on_exceed.as_deref() {
         None | Some("truncate") => false,
         Some("error") => true,
-        Some(other) => return Err(invalid_arg(format!("CommandSafeguard: onExceed must be 'truncate' or 'error', not '{other}'"))),
-    };
-    let timeout = match o.timeout_seconds {
-        Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
-        Some(_) => return Err(invalid_arg("CommandSafeguard: timeoutSeconds must be a positive number")),
-        None => None,
+        Some(other) => return Err(invalid_arg(format!("onExceed must be 'truncate' or 'error', not '{other}'")).into()),
     };
     Ok(mirage_core::shell::exec::Safeguard {
-        max_bytes: count(o.max_bytes, "maxBytes")?,
-        max_lines: count(o.max_lines, "maxLines")?,
-        timeout,
+        max_bytes: opt_int_in("maxBytes", o.max_bytes, 1, TIB)?,
+        max_lines: opt_int_in("maxLines", o.max_lines, 1, 1_000_000_000)?,
+        timeout: seconds("timeoutSeconds", o.timeout_seconds, 0.001, WEEK_SECS as f64)?,
         on_exceed_error,
     })
 }
@@ -417,19 +427,16 @@ pub struct ExecuteOptions {
     pub no_history: Option<bool>,
     /// Do not run: resolve to a `ProvisionResult` (the cost estimate) instead.
     pub provision: Option<bool>,
-    /// Deadline of this call in milliseconds (overrides the workspace's `timeoutMs`; 0 = none).
-    /// Past it the command and its requests are stopped; the result has exit code 124 and
-    /// `mirage: command timed out after Ns` on stderr.
+    /// Deadline of this call in whole milliseconds, from 0 (none) to 604800000 (7 days); it
+    /// overrides the workspace's `timeoutMs`. Past it the command and its requests are
+    /// stopped; the result has exit code 124 and `mirage: command timed out after Ns` on
+    /// stderr. A value out of range throws a `RangeError`.
     pub timeout_ms: Option<f64>,
 }
 
-/// A `timeoutMs` option as a duration: a finite number >= 0 (0 = no deadline).
-fn timeout_option(ms: Option<f64>) -> Result<Option<std::time::Duration>> {
-    match ms {
-        None => Ok(None),
-        Some(v) if v.is_finite() && (0.0..=1e12).contains(&v) => Ok(Some(std::time::Duration::from_micros((v * 1000.0) as u64))),
-        Some(_) => Err(invalid_arg("timeoutMs must be a number of milliseconds >= 0")),
-    }
+/// A `timeoutMs` option as a duration: whole milliseconds from 0 (no deadline) to 7 days.
+fn timeout_option(ms: Option<f64>) -> OptResult<Option<std::time::Duration>> {
+    options::millis("timeoutMs", ms, 0, WEEK_MS)
 }
 
 /// The outcome of a command line, as bash would report it.
@@ -565,6 +572,10 @@ fn ws_error(e: WorkspaceError) -> Error {
     }
 }
 
+/// Execute options read from JS with the switch an AbortSignal fires, or why the call rejects
+/// at once (a closed workspace, an unknown session, an aborted signal).
+type Prepared = std::result::Result<(ExecOptions, Arc<Cancel>), Error>;
+
 /// Mounts resources under path prefixes and runs bash command lines over them.
 #[napi]
 pub struct Workspace {
@@ -579,21 +590,7 @@ impl Workspace {
         ts_args_type = "resources: Record<string, BackblazeResource | S3Resource | RAMResource | DiskResource | R2Resource | WasabiResource | MinIOResource | SeaweedFSResource | CephResource | DigitalOceanResource | GCSResource | OCIResource | TencentResource | AliyunResource | ScalewayResource | QingStorResource>, options?: WorkspaceOptions"
     )]
     pub fn new(env: &Env, resources: HashMap<String, Unknown<'_>>, options: Option<WorkspaceOptions<'_>>) -> Result<Self> {
-        let options = options.unwrap_or(WorkspaceOptions {
-            mode: None,
-            mode_overrides: None,
-            max_output_bytes: None,
-            history_limit: None,
-            parallel_reads: None,
-            timeout_ms: None,
-            command_safeguards: None,
-            pricing: None,
-            consistency: None,
-            cache_limit: None,
-            cache_max_object_size: None,
-            index: None,
-            cache: None,
-        });
+        let options = options.unwrap_or_default();
         let default_mode = options.mode.as_ref().map(core_mode).unwrap_or(CoreMode::Read);
         let overrides: HashMap<String, CoreMode> = options
             .mode_overrides
@@ -612,7 +609,7 @@ impl Workspace {
                 return Err(invalid_arg(format!("modeOverrides: no mount at {p}/")));
             }
         }
-        let inner = CoreWorkspace::new(mounts, core_options(&options)?).map_err(ws_error)?;
+        let inner = CoreWorkspace::new(mounts, core_options(&options).map_err(|e| e.into_js(env))?).map_err(ws_error)?;
         Ok(Workspace { inner: Arc::new(inner) })
     }
 
@@ -643,7 +640,7 @@ impl Workspace {
             resources.insert(prefix, core);
         }
         let core_opts = match &options {
-            Some(o) => core_options(o)?,
+            Some(o) => core_options(o).map_err(|e| e.into_js(env))?,
             None => CoreOptions::default(),
         };
         let source = match source {
@@ -731,7 +728,7 @@ impl Workspace {
 
     /// Read the execute options: the core options and what an abort signal will notify.
     /// The inner `Err` is a rejection (closed workspace, unknown session, aborted signal).
-    fn prepare(&self, env: &Env, options: Option<Object>) -> Result<std::result::Result<(ExecOptions, Arc<Cancel>), Error>> {
+    fn prepare(&self, env: &Env, options: Option<Object>) -> Result<Prepared> {
         if self.inner.is_closed() {
             return Ok(Err(closed_error()));
         }
@@ -753,7 +750,7 @@ impl Workspace {
             opts.cwd = o.get::<String>("cwd")?;
             opts.env = o.get::<HashMap<String, String>>("env")?;
             opts.session_id = o.get::<String>("sessionId")?;
-            opts.timeout = timeout_option(o.get::<f64>("timeoutMs")?)?;
+            opts.timeout = timeout_option(o.get::<f64>("timeoutMs")?).map_err(|e| e.into_js(env))?;
             opts.no_history = o.get::<bool>("noHistory")?.unwrap_or(false);
             if let Some(id) = &opts.session_id {
                 if let Err(e) = self.inner.session(id) {

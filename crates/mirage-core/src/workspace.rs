@@ -17,6 +17,17 @@ use crate::vfs::{path, Mount, MountMode, MountTable, Resource, Vfs};
 
 pub const DEFAULT_SESSION: &str = "default";
 
+thread_local! {
+    /// The session an execute thread runs for.
+    static CURRENT_SESSION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The id of the session whose command runs on this thread (for commands written in JS,
+/// which must not call back into the session that is waiting for them).
+pub fn current_session() -> Option<String> {
+    CURRENT_SESSION.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
 /// The status of a command stopped by its deadline, as `timeout(1)` reports it.
 pub const EXIT_TIMEOUT: i32 = 124;
 
@@ -152,8 +163,6 @@ pub enum WorkspaceError {
     DefaultSession,
     /// The call's abort switch fired.
     Aborted,
-    /// A JS command handler called back into the session that is waiting for it.
-    Reentrant(String),
 }
 
 impl std::fmt::Display for WorkspaceError {
@@ -165,10 +174,6 @@ impl std::fmt::Display for WorkspaceError {
             WorkspaceError::SessionExists(id) => write!(f, "session already exists: {id}"),
             WorkspaceError::DefaultSession => f.write_str("the default session cannot be closed"),
             WorkspaceError::Aborted => f.write_str("execute aborted"),
-            WorkspaceError::Reentrant(id) => write!(
-                f,
-                "session '{id}' is running the command that made this call; calling into it from that command would wait forever (use another session)"
-            ),
         }
     }
 }
@@ -500,11 +505,6 @@ impl Workspace {
             return Err(WorkspaceError::Closed);
         }
         let session = self.session(opts.session_id.as_deref().unwrap_or(DEFAULT_SESSION))?;
-        if session.running.load(Ordering::SeqCst) > 0 && crate::limits::on_execute_thread() {
-            // Only a command of this very process calls in from an execute thread: a JS
-            // command handler that would wait on the session it is part of.
-            return Err(WorkspaceError::Reentrant(session.id.clone()));
-        }
         let started_at = SystemTime::now();
         let started = Instant::now();
         let err_out = stderr.clone();
@@ -531,6 +531,7 @@ impl Workspace {
         let (cwd, env) = (opts.cwd.clone(), opts.env.clone());
         let (run_session, script, run_counters) = (session.clone(), command.to_string(), counters.clone());
         let run = move || {
+            CURRENT_SESSION.with(|c| *c.borrow_mut() = Some(run_session.id.clone()));
             stats::scope(run_counters, async move {
                 let session = run_session;
                 if forked {

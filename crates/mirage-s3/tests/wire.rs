@@ -453,3 +453,23 @@ fn fmt_http_date(t: SystemTime) -> String {
         rem % 60
     )
 }
+
+#[tokio::test]
+async fn a_server_date_more_than_a_day_away_is_not_believed() {
+    // A hostile or broken server must not move every later signature, presigned URLs
+    // included, to its clock: a `Date` years ahead is ignored and the 403 stands.
+    let far = SystemTime::now() + Duration::from_secs(10 * 365 * 86_400);
+    let f = fake(vec![Reply::Full(
+        403,
+        vec![("date".into(), fmt_http_date(far))],
+        b"<Error><Code>RequestTimeTooSkewed</Code></Error>".to_vec(),
+    )])
+    .await;
+    let c = client(&f);
+    assert!(c.list_objects_v2(Default::default()).await.is_err());
+    assert_eq!(c.clock_skew_ms(), 0);
+    assert_eq!(f.seen.lock().unwrap().len(), 1, "not re-signed with the far clock");
+    let signed = f.seen.lock().unwrap()[0].header("x-amz-date").unwrap().to_string();
+    let url = c.presign("GET", "k", &[], &[], Duration::from_secs(60)).unwrap();
+    assert!(url.contains(&format!("X-Amz-Date={}", &signed[..8])), "{url} vs {signed}");
+}

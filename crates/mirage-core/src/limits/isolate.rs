@@ -81,7 +81,11 @@ where
                 biased;
                 why = cancel.cancelled() => Err(Ended::Stopped(why)),
                 why = watchdog() => Err(Ended::Stopped(why)),
-                r = work => r.map_err(|p| Ended::Panicked(panic_message(p))),
+                r = work => match checkpoint() {
+                    // The command unwound because it had to stop: report why, not its status.
+                    Err(why) => Err(Ended::Stopped(why)),
+                    Ok(()) => r.map_err(|p| Ended::Panicked(panic_message(p))),
+                },
             }
         });
         // Helper threads (awk, jq) check the same switch; give them a moment to see it.

@@ -146,6 +146,8 @@ pub struct Shell {
     pub(crate) local_frames: Vec<HashMap<String, Option<Var>>>,
     /// Inside an `if`/`while` condition or a `&&`/`||` left side, `set -e` does not fire.
     pub(crate) in_condition: usize,
+    /// A trap's action is running: bash runs no ERR trap inside one (no self-triggering).
+    pub(crate) in_trap: bool,
     pub(crate) line: usize,
     pub(crate) function_depth: usize,
     /// `/dev/fd/N` files made by `<(...)` for the command being run; removed after it.
@@ -197,6 +199,7 @@ impl Shell {
             limits: Limits::default(),
             local_frames: Vec::new(),
             in_condition: 0,
+            in_trap: false,
             line: 1,
             function_depth: 0,
             temp_paths: Vec::new(),
@@ -467,12 +470,14 @@ impl Shell {
     pub(crate) async fn run_trap(&mut self, name: &str, io: &Io) {
         let Some(action) = self.traps.get(name).cloned().filter(|a| !a.is_empty()) else { return };
         let saved = self.last_status;
+        let was_in_trap = std::mem::replace(&mut self.in_trap, true);
         let mut parser = Parser::new(&action);
         while let Ok(Some(list)) = parser.next_complete_command() {
             if self.run_list(&list, io).await.is_err() {
                 break;
             }
         }
+        self.in_trap = was_in_trap;
         self.last_status = saved;
     }
 
@@ -510,6 +515,15 @@ impl Shell {
 
     pub fn run_list<'a>(&'a mut self, list: &'a List, io: &'a Io) -> BoxFuture<'a, R> {
         Box::pin(async move {
+            // Every nested run passes here (functions, eval, source, $(...), traps): stop
+            // well before the stack ends, and as soon as the execute must stop.
+            if crate::limits::stack_exhausted() {
+                let _ = io.stderr.write_str(&format!("{}: maximum nesting level exceeded\n", self.err_at())).await;
+                return Err(Ctl::Exit(2));
+            }
+            if crate::limits::checkpoint().is_err() {
+                return Err(Ctl::Exit(1));
+            }
             let mut status = 0;
             for item in &list.items {
                 status = self.run_and_or(&item.and_or, io).await?;
@@ -561,7 +575,7 @@ impl Shell {
         let status = r?;
         let status = if p.negated { (status == 0) as i32 } else { status };
         self.last_status = status;
-        if status != 0 && self.in_condition == 0 && !p.negated && self.traps.contains_key("ERR") {
+        if status != 0 && self.in_condition == 0 && !p.negated && !self.in_trap && self.traps.contains_key("ERR") {
             Box::pin(self.run_trap("ERR", io)).await;
         }
         if self.errexit && status != 0 && self.in_condition == 0 && !p.negated {
@@ -742,6 +756,7 @@ impl Shell {
                         LoopStep::Next(s) => status = s,
                         LoopStep::Break => break,
                     }
+                    tokio::task::yield_now().await;
                 }
                 Ok(status)
             }
@@ -1462,6 +1477,12 @@ impl Shell {
                         continue;
                     }
                 }
+            }
+            if p.capture.truncated() {
+                // A real file system would fail the write (EFBIG); never keep a cut file silently.
+                let _ = io.stderr.write_str(&format!("{}: {}: File too large\n", self.err_at(), p.display)).await;
+                ok = false;
+                continue;
             }
             if let Err(e) = self.vfs.write(&p.abs, Bytes::from(data)).await {
                 let _ = io.stderr.write_str(&format!("{}: {}: {}\n", self.err_at(), p.display, e)).await;

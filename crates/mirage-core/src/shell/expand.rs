@@ -24,6 +24,18 @@ impl ExpandError {
     fn new(message: impl Into<String>) -> Self {
         ExpandError { message: message.into(), fatal: None }
     }
+
+    /// The execute must stop (cancelled, or out of memory): end the script quietly; the
+    /// runner reports why.
+    pub fn stopped() -> Self {
+        ExpandError { message: String::new(), fatal: Some(1) }
+    }
+}
+
+impl From<crate::limits::Stop> for ExpandError {
+    fn from(_: crate::limits::Stop) -> Self {
+        ExpandError::stopped()
+    }
 }
 
 /// A field under construction: text pieces and whether each was quoted.
@@ -350,6 +362,10 @@ impl Shell {
             Err(_) => sub.last_status,
         };
         self.last_status = status;
+        if cap.truncated() {
+            let _ = io.stderr.write_str(&format!("{}: command substitution: output larger than {}: Cannot allocate memory\n", self.err_at(), crate::limits::format_bytes(self.limits.max_substitution_bytes as u64))).await;
+            self.last_status = 1;
+        }
         let mut bytes = cap.take();
         while bytes.last() == Some(&b'\n') {
             bytes.pop();
@@ -368,6 +384,9 @@ impl Shell {
         let mut sub = self.subshell();
         sub.subst_level += 1;
         let _ = sub.run_list(list, &sub_io).await;
+        if cap.truncated() {
+            let _ = io.stderr.write_str(&format!("{}: process substitution: output larger than {}: Cannot allocate memory\n", self.err_at(), crate::limits::format_bytes(self.limits.max_substitution_bytes as u64))).await;
+        }
         let path = self.vfs.add_temp(bytes::Bytes::from(cap.take()));
         self.temp_paths.push(path.clone());
         path
@@ -555,7 +574,7 @@ impl Shell {
                     let v = value.unwrap_or_default();
                     let pat = self.expand_pattern(pattern, io).await?;
                     let rep = self.expand_replacement(replacement, io).await?;
-                    replace(&v, &pat, &rep, *mode)
+                    replace(&v, &pat, &rep, *mode)?
                 }
                 ParamOp::Substring(off, len) => {
                     let v = value.unwrap_or_default();
@@ -781,24 +800,30 @@ impl Replacement {
     }
 }
 
-fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> String {
+/// `${v/pat/rep}` and its `//`, `/#`, `/%` forms. Every candidate match is a pattern match
+/// over a substring, so long values make this quadratic: it checks the stop switch as it
+/// goes and the size of what it builds.
+fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Result<String, crate::limits::Stop> {
     let chars: Vec<char> = v.chars().collect();
     let text = |a: usize, b: usize| -> String { chars[a..b].iter().collect() };
+    let mut tick = crate::limits::Ticker::every(64);
     match mode {
         Some('#') => {
             let lens = pat.matching_prefix_lens(v);
-            match lens.last() {
+            crate::limits::checkpoint()?;
+            Ok(match lens.last() {
                 Some(&n) => format!("{}{}", rep.render(&text(0, n)), text(n, chars.len())),
                 None => v.to_string(),
-            }
+            })
         }
         Some('%') => {
             for s in 0..=chars.len() {
+                tick.tick()?;
                 if pat.matches(&text(s, chars.len())) {
-                    return format!("{}{}", text(0, s), rep.render(&text(s, chars.len())));
+                    return Ok(format!("{}{}", text(0, s), rep.render(&text(s, chars.len()))));
                 }
             }
-            v.to_string()
+            Ok(v.to_string())
         }
         _ => {
             let all = mode == Some('/');
@@ -808,11 +833,12 @@ fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Str
             while i < chars.len() {
                 if replaced && !all {
                     out.extend(&chars[i..]);
-                    return out;
+                    return Ok(out);
                 }
                 // Longest match starting at i.
                 let mut found = None;
                 for e in (i + 1..=chars.len()).rev() {
+                    tick.tick()?;
                     if pat.matches(&text(i, e)) {
                         found = Some(e);
                         break;
@@ -820,7 +846,9 @@ fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Str
                 }
                 match found {
                     Some(e) => {
-                        out.push_str(&rep.render(&text(i, e)));
+                        let r = rep.render(&text(i, e));
+                        crate::limits::reserve(out.len() + r.len())?;
+                        out.push_str(&r);
                         i = e;
                         replaced = true;
                     }
@@ -830,7 +858,7 @@ fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Str
                     }
                 }
             }
-            out
+            Ok(out)
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum SyntaxErrorKind {
     Message(String),
     /// An unterminated `name=(` array assignment: as `Unmatched`, but bash exits 1.
     UnmatchedArray,
+    /// Constructs nested deeper than `limits::MAX_NESTING` (bash's own parser stack is
+    /// bounded too; ours must stay far from the thread's stack).
+    TooDeep,
 }
 
 impl SyntaxError {
@@ -50,6 +53,7 @@ impl SyntaxError {
             SyntaxErrorKind::BadSubstitution(s) => format!("bash: line {}: {}: bad substitution\n", self.line, s),
             SyntaxErrorKind::Message(m) => format!("bash: -c: line {}: {m}\n", self.line),
             SyntaxErrorKind::UnmatchedArray => format!("bash: -c: line {}: unexpected EOF while looking for matching `)'\n", self.line),
+            SyntaxErrorKind::TooDeep => format!("bash: line {}: maximum nesting level exceeded ({})\n", self.line, crate::limits::MAX_NESTING),
         }
     }
 
@@ -203,6 +207,11 @@ impl Parser {
         } else {
             self.line + 1
         }
+    }
+
+    /// One more level of nesting, or the error that ends the parse.
+    fn nest(&self) -> PResult<crate::limits::NestGuard> {
+        crate::limits::nest().map_err(|_| SyntaxError { line: self.line, kind: SyntaxErrorKind::TooDeep })
     }
 
     fn err_eof(&self) -> SyntaxError {
@@ -522,6 +531,7 @@ impl Parser {
     }
 
     fn scan_array_elements(&mut self) -> PResult<Vec<Word>> {
+        let _nest = self.nest()?;
         let line = self.line;
         let mut out = Vec::new();
         loop {
@@ -554,6 +564,7 @@ impl Parser {
     /// The inside of `"..."` (after the opening quote, through the closing one), or a
     /// here-document body / arithmetic text when `open_line` is `None` (runs to the end).
     fn scan_dq_parts(&mut self, open_line: Option<usize>) -> PResult<Vec<WordPart>> {
+        let _nest = self.nest()?;
         let mut parts = Vec::new();
         let mut lit = String::new();
         loop {
@@ -618,6 +629,7 @@ impl Parser {
     }
 
     fn scan_backtick(&mut self) -> PResult<WordPart> {
+        let _nest = self.nest()?;
         let line = self.line;
         self.pos += 1;
         let mut inner = String::new();
@@ -645,6 +657,7 @@ impl Parser {
 
     /// Parse a command list up to the closing `close` (for `$(...)`, `<(...)`), consuming it.
     fn parse_nested_list(&mut self, close: char, line: usize) -> PResult<List> {
+        let _nest = self.nest()?;
         let saved = self.peeked.take();
         let list = self.parse_compound_list_until(&[], &[")"], true).map_err(|e| match e.kind {
             SyntaxErrorKind::UnexpectedEof => self.err_unmatched(close, self.line),
@@ -777,6 +790,7 @@ impl Parser {
     }
 
     fn scan_braced_param(&mut self, in_dq: bool) -> PResult<WordPart> {
+        let _nest = self.nest()?;
         let line = self.line;
         let start = self.pos;
         let bad = |p: &mut Parser| -> SyntaxError {
@@ -1174,6 +1188,7 @@ impl Parser {
     }
 
     fn parse_command(&mut self) -> PResult<Command> {
+        let _nest = self.nest()?;
         let line = self.peek_line()?;
         let tok = self.peek()?.clone();
         let kind = match &tok {
@@ -1565,6 +1580,7 @@ impl Parser {
     }
 
     fn parse_cond_not(&mut self) -> PResult<CondExpr> {
+        let _nest = self.nest()?;
         if self.peek_is_word("!")? {
             self.next()?;
             return Ok(CondExpr::Not(Box::new(self.parse_cond_not()?)));

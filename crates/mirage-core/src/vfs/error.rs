@@ -19,6 +19,12 @@ pub enum ErrorKind {
     TimedOut,
     Interrupted,
     Unsupported,
+    /// A mount's quota is full (a RAM mount's `maxBytes`).
+    NoSpace,
+    /// A FIFO, socket or device node: never opened.
+    NoDevice,
+    /// Past the memory budget of the execute.
+    OutOfMemory,
 }
 
 impl ErrorKind {
@@ -38,6 +44,9 @@ impl ErrorKind {
             ErrorKind::TimedOut => "Connection timed out",
             ErrorKind::Interrupted => "Interrupted system call",
             ErrorKind::Unsupported => "Operation not supported",
+            ErrorKind::NoSpace => "No space left on device",
+            ErrorKind::NoDevice => "No such device or address",
+            ErrorKind::OutOfMemory => "Cannot allocate memory",
         }
     }
 }

@@ -25,9 +25,14 @@ impl Node {
     }
 }
 
+/// Default most bytes of file data one RAM mount holds (1 GiB).
+pub const DEFAULT_RAM_QUOTA: u64 = 1 << 30;
+
 /// Files and directories held in a map from relative path to node; the root is implicit.
 pub struct RamResource {
     nodes: Mutex<BTreeMap<String, Node>>,
+    /// Most bytes of file data the mount holds; a write past it fails with ENOSPC.
+    quota: u64,
     /// The root's modification time, once set (`touch -d`): unknown before.
     root_modified: Mutex<Option<SystemTime>>,
 }
@@ -40,7 +45,17 @@ impl Default for RamResource {
 
 impl RamResource {
     pub fn new() -> Self {
-        RamResource { nodes: Mutex::new(BTreeMap::new()), root_modified: Mutex::new(None) }
+        Self::with_quota(DEFAULT_RAM_QUOTA)
+    }
+
+    /// A RAM mount holding at most `quota` bytes of file data.
+    pub fn with_quota(quota: u64) -> Self {
+        RamResource { nodes: Mutex::new(BTreeMap::new()), quota, root_modified: Mutex::new(None) }
+    }
+
+    /// Bytes of file data held now.
+    fn used(nodes: &BTreeMap<String, Node>) -> u64 {
+        nodes.values().map(|n| if let Node::File { data, .. } = n { data.len() as u64 } else { 0 }).sum()
     }
 
     /// Add or replace a file directly (no parent check).
@@ -153,8 +168,13 @@ impl Resource for RamResource {
     async fn write(&self, path: &str, data: Bytes) -> Result<(), FsError> {
         let mut nodes = self.nodes.lock().unwrap();
         Self::check_parent_dir(&nodes, path)?;
-        if let Some(Node::Dir { .. }) = nodes.get(path) {
-            return Err(FsError::new(ErrorKind::IsADirectory));
+        let old = match nodes.get(path) {
+            Some(Node::Dir { .. }) => return Err(FsError::new(ErrorKind::IsADirectory)),
+            Some(Node::File { data, .. }) => data.len() as u64,
+            None => 0,
+        };
+        if Self::used(&nodes) - old + data.len() as u64 > self.quota {
+            return Err(FsError::new(ErrorKind::NoSpace));
         }
         nodes.insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
         Ok(())

@@ -182,7 +182,11 @@ impl RedisConn {
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
         let cfg = AsyncConnectionConfig::new().set_connection_timeout(Some(self.timeout)).set_response_timeout(None);
-        let conn = match tokio::time::timeout(self.timeout * 2, self.client.get_multiplexed_async_connection_with_config(&cfg)).await {
+        // On the shared I/O runtime: the connection's driver task must outlive the execute
+        // (and its runtime) that happened to open it.
+        let client = self.client.clone();
+        let connect = mirage_s3::io::run(async move { client.get_multiplexed_async_connection_with_config(&cfg).await });
+        let conn = match tokio::time::timeout(self.timeout * 2, connect).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
                 self.note_failure(&mut st, reason_of(&e));
