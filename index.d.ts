@@ -335,7 +335,7 @@ export declare class R2Resource {
 
 /** Files held in memory. */
 export declare class RAMResource {
-  constructor()
+  constructor(options?: RamOptions | undefined | null)
   get kind(): string
 }
 
@@ -1037,6 +1037,15 @@ export interface R2Config {
    * with a ranged GET): whole milliseconds from 1 to 3600000 (1 hour); default 30000.
    */
   bodyIdleTimeoutMs?: number
+}
+
+/** Options of a RAM mount. */
+export interface RamOptions {
+  /**
+   * Most bytes of file data the mount holds, from 1 to 2^40 (default 1 GiB): a write past
+   * it fails with `No space left on device`.
+   */
+  maxBytes?: number
 }
 
 /** Options of `new RedisFileCacheStore(...)`. */

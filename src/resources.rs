@@ -448,22 +448,32 @@ pub struct RAMResource {
     inner: Arc<RamResource>,
 }
 
+/// Options of a RAM mount.
+#[napi(object)]
+pub struct RamOptions {
+    /// Most bytes of file data the mount holds, from 1 to 2^40 (default 1 GiB): a write past
+    /// it fails with `No space left on device`.
+    pub max_bytes: Option<f64>,
+}
+
 #[napi]
 impl RAMResource {
     #[napi(constructor)]
-    pub fn new() -> Self {
-        RAMResource { inner: Arc::new(RamResource::new()) }
+    pub fn new(env: &Env, options: Option<RamOptions>) -> Result<Self> {
+        let quota = crate::options::int_in(
+            "RAMResource: maxBytes",
+            options.and_then(|o| o.max_bytes),
+            1,
+            1 << 40,
+            mirage_core::vfs::ram::DEFAULT_RAM_QUOTA,
+        )
+        .map_err(|e| e.into_js(env))?;
+        Ok(RAMResource { inner: Arc::new(RamResource::with_quota(quota)) })
     }
 
     #[napi(getter)]
     pub fn kind(&self) -> String {
         "ram".into()
-    }
-}
-
-impl Default for RAMResource {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -572,6 +572,18 @@ fn ws_error(e: WorkspaceError) -> Error {
     }
 }
 
+/// Fires its switch with `Stop::Hangup` when dropped while armed: the stream's reader went
+/// away before the command's output ended.
+struct HangupGuard(Option<Arc<Cancel>>);
+
+impl Drop for HangupGuard {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel(Stop::Hangup);
+        }
+    }
+}
+
 /// Execute options read from JS with the switch an AbortSignal fires, or why the call rejects
 /// at once (a closed workspace, an unknown session, an aborted signal).
 type Prepared = std::result::Result<(ExecOptions, Arc<Cancel>), Error>;
@@ -708,11 +720,22 @@ impl Workspace {
         // Stdout is paced by its reader; stderr is usually small, so it may run ahead.
         let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Bytes>(8);
         let (err_tx, err_rx) = tokio::sync::mpsc::channel::<Bytes>(1024);
-        let to_stream = |rx: tokio::sync::mpsc::Receiver<Bytes>| {
-            Box::pin(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok::<Vec<u8>, Error>(b.to_vec()), rx)) }))
+        // A reader that cancels stdout before it ended stops the command (status 141), even
+        // one that has written nothing yet (an endless listing).
+        let hangup = prepared.as_ref().ok().map(|(_, c)| c.clone());
+        let to_stream = |rx: tokio::sync::mpsc::Receiver<Bytes>, hangup: Option<Arc<Cancel>>| {
+            Box::pin(futures::stream::unfold((rx, HangupGuard(hangup)), |(mut rx, mut guard)| async move {
+                match rx.recv().await {
+                    Some(b) => Some((Ok::<Vec<u8>, Error>(b.to_vec()), (rx, guard))),
+                    None => {
+                        guard.0 = None;
+                        None
+                    }
+                }
+            }))
         };
-        let stdout = ReadableStream::create_with_stream_bytes(env, to_stream(out_rx))?;
-        let stderr = ReadableStream::create_with_stream_bytes(env, to_stream(err_rx))?;
+        let stdout = ReadableStream::create_with_stream_bytes(env, to_stream(out_rx, hangup))?;
+        let stderr = ReadableStream::create_with_stream_bytes(env, to_stream(err_rx, None))?;
         let inner = self.inner.clone();
         let exit = env.spawn_future(async move {
             let (opts, _abort) = prepared?;

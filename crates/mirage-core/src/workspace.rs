@@ -585,6 +585,8 @@ impl Workspace {
                     .await;
                 1
             }
+            // The reader of a streamed stdout cancelled it: a closed pipe, as bash reports it.
+            Err(Ended::Stopped(Stop::Hangup)) => crate::commands::EXIT_PIPE,
             Err(Ended::Stopped(Stop::Aborted)) => return Err(WorkspaceError::Aborted),
             Err(Ended::Stopped(Stop::Closed)) => return Err(WorkspaceError::Closed),
             Err(Ended::Panicked(msg)) => {

@@ -132,3 +132,38 @@ async fn an_abort_and_close_stop_a_running_command() {
     assert!(t.elapsed() < Duration::from_millis(1000), "{:?}", t.elapsed());
     assert_eq!(running.await.unwrap(), Err(WorkspaceError::Closed));
 }
+
+#[tokio::test]
+async fn a_ram_mount_holds_at_most_its_quota() {
+    let ram: Arc<dyn Resource> = Arc::new(RamResource::with_quota(10_000));
+    let ws = Workspace::new(vec![("/data/".into(), ram, MountMode::Write)], WorkspaceOptions::default()).unwrap();
+    let (o, _) = run(&ws, "printf '%6000s' x > /data/a; echo $?; printf '%6000s' y > /data/b; echo $?; printf '%3000s' z > /data/a; printf '%6000s' y > /data/b; echo $?; wc -c /data/a /data/b", 10_000).await;
+    assert_eq!(text(&o.stdout), "0\n1\n0\n3000 /data/a\n6000 /data/b\n9000 total\n");
+    assert_eq!(text(&o.stderr), "bash: line 1: /data/b: No space left on device\n");
+}
+
+#[tokio::test]
+async fn zcat_streams_so_a_bomb_stays_small() {
+    use std::io::Write;
+    // 200 MB of zeros in about 200 KB: inflating it whole would pass the 64 MiB budget.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let gz = enc.finish().unwrap();
+    let ram = RamResource::new();
+    ram.write("bomb.gz", bytes::Bytes::from(gz)).await.unwrap();
+    let ram: Arc<dyn Resource> = Arc::new(ram);
+    let opts = WorkspaceOptions { max_memory_bytes: 64 << 20, ..Default::default() };
+    let ws = Workspace::new(vec![("/data/".into(), ram, MountMode::Write)], opts).unwrap();
+    for (line, want) in [
+        ("zcat /data/bomb.gz | head -c 10 | wc -c", "10\n"),
+        ("gunzip -c /data/bomb.gz | head -c 1000 | wc -c", "1000\n"),
+        ("zcat /data/bomb.gz | wc -c", "209715200\n"),
+    ] {
+        let (o, took) = run(&ws, line, 60_000).await;
+        assert_eq!((text(&o.stdout), text(&o.stderr), o.exit_code), (want.to_string(), String::new(), 0), "{line}");
+        assert!(took < Duration::from_secs(30), "{line}: {took:?}");
+    }
+}

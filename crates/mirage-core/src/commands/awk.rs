@@ -19,7 +19,18 @@ use tokio::sync::{mpsc, oneshot};
 use super::cfmt;
 use super::common::compile_posix;
 use super::{Ctx, EXIT_PIPE};
+use crate::limits::{self, Stop};
 use crate::shell::io::Reader;
+
+/// The syntax error of a program nested deeper than the parser goes (`limits::nest`).
+const TOO_DEEP: &str = "maximum nesting level exceeded";
+/// Nodes a chain of binary operators (`a b c ...`, `1+1+...`, `else if` ...) may stack on top
+/// of each other, on top of the nesting the parser's recursion allows: the evaluator and the
+/// tree's own drop recurse once per node.
+const MAX_CHAIN: usize = 5000;
+/// User function calls in progress at once (gawk has no limit; this one keeps the
+/// interpreter's recursion within its thread's stack, in a debug build too).
+const MAX_CALL_DEPTH: usize = 10_000;
 
 // ================================================================ lexer
 
@@ -176,8 +187,9 @@ impl Lexer<'_> {
             self.pos += i;
             return v;
         }
-        let text = std::str::from_utf8(s).unwrap_or("");
-        let (v, n) = num_prefix(text);
+        // Only the bytes the number can span (validating the rest of the program for each
+        // number would make lexing quadratic).
+        let (v, n) = num_prefix(numeric_head(s));
         self.pos += n.max(1);
         v
     }
@@ -280,13 +292,60 @@ fn num_prefix(s: &str) -> (f64, usize) {
 /// String to number as awk converts: leading blanks, then the longest numeric prefix.
 fn str_to_num(s: &[u8]) -> f64 {
     let t = trim_blank(s);
-    let text = std::str::from_utf8(t).unwrap_or("");
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("+inf") || lower.starts_with("-inf") || lower.starts_with("+nan") || lower.starts_with("-nan") {
-        let v = if lower[1..].starts_with("inf") { f64::INFINITY } else { f64::NAN };
-        return if text.starts_with('-') { -v } else { v };
+    if let Some(v) = inf_nan(t) {
+        return v;
     }
-    num_prefix(text).0
+    num_prefix(numeric_head(t)).0
+}
+
+/// `+inf`, `-nan` (any case) at the start of `t`.
+fn inf_nan(t: &[u8]) -> Option<f64> {
+    let (&sign, rest) = t.split_first()?;
+    if (sign != b'+' && sign != b'-') || rest.len() < 3 {
+        return None;
+    }
+    let v = if rest[..3].eq_ignore_ascii_case(b"inf") {
+        f64::INFINITY
+    } else if rest[..3].eq_ignore_ascii_case(b"nan") {
+        f64::NAN
+    } else {
+        return None;
+    };
+    Some(if sign == b'-' { -v } else { v })
+}
+
+/// The leading bytes of `t` a decimal number may span (`[+-]digits[.digits][e[+-]digits]`),
+/// as text: what is converted, without validating (or copying) the rest of a long string.
+fn numeric_head(t: &[u8]) -> &str {
+    let digits = |mut i: usize| {
+        while t.get(i).is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = usize::from(matches!(t.first(), Some(b'+' | b'-')));
+    i = digits(i);
+    if t.get(i) == Some(&b'.') {
+        i = digits(i + 1);
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(i);
+    }
+    std::str::from_utf8(&t[..i.min(t.len())]).unwrap_or("")
+}
+
+/// A regex the `regex` crate refuses for its limits (nesting, compiled size) gets regcomp's
+/// message for a pattern too large for it.
+fn regex_error(e: String) -> String {
+    if e.contains("nest") || e.contains("size limit") {
+        "Regular expression too big".into()
+    } else {
+        e
+    }
 }
 
 fn trim_blank(s: &[u8]) -> &[u8] {
@@ -301,12 +360,10 @@ fn looks_numeric(s: &[u8]) -> bool {
     if t.is_empty() {
         return false;
     }
-    let text = std::str::from_utf8(t).unwrap_or("");
-    let lower = text.to_ascii_lowercase();
-    if matches!(lower.as_str(), "+inf" | "-inf" | "+nan" | "-nan") {
+    if t.len() == 4 && inf_nan(t).is_some() {
         return true;
     }
-    let (_, n) = num_prefix(text);
+    let (_, n) = num_prefix(numeric_head(t));
     n == t.len()
 }
 
@@ -439,6 +496,8 @@ struct Parser<'a> {
     no_gt: bool,
     /// Inside `for (x in a)` header detection, `in` is not an operator.
     no_in: bool,
+    /// Operator-chain nodes open now, all levels together (see `MAX_CHAIN`).
+    chain: usize,
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -470,6 +529,22 @@ impl Parser<'_> {
             _ => "syntax error",
         };
         Err(SyntaxError { pos: *pos, msg: msg.into() })
+    }
+    fn too_deep(&self) -> SyntaxError {
+        SyntaxError { pos: self.toks[self.i].1, msg: TOO_DEEP.into() }
+    }
+    /// One level of the parser's recursion: fails past `limits::MAX_NESTING` levels (or when
+    /// the stack runs low) instead of overflowing the stack.
+    fn nest(&self) -> PResult<limits::NestGuard> {
+        limits::nest().map_err(|_| self.too_deep())
+    }
+    /// One more node of an operator chain (undone by resetting `chain` after the loop).
+    fn chain_step(&mut self) -> PResult<()> {
+        self.chain += 1;
+        if self.chain > MAX_CHAIN {
+            return Err(self.too_deep());
+        }
+        Ok(())
     }
     fn expect_p(&mut self, p: &str) -> PResult<()> {
         if self.is_p(p) {
@@ -522,7 +597,7 @@ impl Parser<'_> {
                 self.regexes.push(re);
                 Ok(self.regexes.len() - 1)
             }
-            Err(e) => Err(SyntaxError { pos: self.toks[self.i.saturating_sub(1)].1, msg: e }),
+            Err(e) => Err(SyntaxError { pos: self.toks[self.i.saturating_sub(1)].1, msg: regex_error(e) }),
         }
     }
 
@@ -630,24 +705,45 @@ impl Parser<'_> {
     }
 
     fn stmt(&mut self) -> PResult<Stmt> {
+        let _nest = self.nest()?;
         match self.peek().clone() {
             Tok::P("{") => Ok(Stmt::Block(self.block()?)),
             Tok::Kw("if") => {
-                self.advance();
-                self.expect_p("(")?;
-                let c = self.expr()?;
-                self.expect_p(")")?;
-                let then = self.simple_or_block()?;
-                // `else` may follow after newlines or a `;`.
-                let save = self.i;
-                self.skip_terms();
-                if self.is_kw("else") {
+                // `if ... else if ... else if ...` is read as a chain, not by recursion.
+                let saved = self.chain;
+                let mut arms = Vec::new();
+                let mut otherwise = None;
+                loop {
                     self.advance();
-                    let e = self.simple_or_block()?;
-                    Ok(Stmt::If(c, Box::new(then), Some(Box::new(e))))
-                } else {
-                    self.i = save;
-                    Ok(Stmt::If(c, Box::new(then), None))
+                    self.expect_p("(")?;
+                    let c = self.expr()?;
+                    self.expect_p(")")?;
+                    let then = self.simple_or_block()?;
+                    arms.push((c, then));
+                    // `else` may follow after newlines or a `;`.
+                    let save = self.i;
+                    self.skip_terms();
+                    if !self.is_kw("else") {
+                        self.i = save;
+                        break;
+                    }
+                    self.advance();
+                    self.opt_newlines();
+                    if self.is_kw("if") {
+                        self.chain_step()?;
+                        continue;
+                    }
+                    otherwise = Some(Box::new(self.simple_or_block()?));
+                    break;
+                }
+                self.chain = saved;
+                let mut acc = otherwise;
+                while let Some((c, then)) = arms.pop() {
+                    acc = Some(Box::new(Stmt::If(c, Box::new(then), acc)));
+                }
+                match acc {
+                    Some(s) => Ok(*s),
+                    None => self.err(),
                 }
             }
             Tok::Kw("while") => {
@@ -850,6 +946,7 @@ impl Parser<'_> {
     }
 
     fn ternary(&mut self) -> PResult<Expr> {
+        let _nest = self.nest()?;
         let c = self.or()?;
         if self.is_p("?") {
             self.advance();
@@ -884,30 +981,38 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.and()?;
         while self.is_p("||") {
+            self.chain_step()?;
             self.advance();
             self.opt_newlines();
             let r = self.and()?;
             l = Expr::Or(Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn and(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.in_expr()?;
         while self.is_p("&&") {
+            self.chain_step()?;
             self.advance();
             self.opt_newlines();
             let r = self.in_expr()?;
             l = Expr::And(Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn in_expr(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.match_expr()?;
         while self.is_kw("in") && !self.no_in {
+            self.chain_step()?;
             self.advance();
             let name = match self.advance() {
                 Tok::Ident(n) => n,
@@ -923,10 +1028,12 @@ impl Parser<'_> {
             };
             l = Expr::In(keys, v);
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn match_expr(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.cmp()?;
         loop {
             let neg = if self.is_p("~") {
@@ -936,10 +1043,12 @@ impl Parser<'_> {
             } else {
                 break;
             };
+            self.chain_step()?;
             self.advance();
             let r = self.cmp()?;
             l = Expr::Match(neg, Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
@@ -978,16 +1087,20 @@ impl Parser<'_> {
     }
 
     fn concat(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.additive()?;
         while self.starts_operand() && !self.is_kw("in") {
+            self.chain_step()?;
             // `a -1` is subtraction, handled in additive; here only non-sign starts.
             let r = self.additive()?;
             l = Expr::Concat(Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn additive(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.mul()?;
         loop {
             let op = match self.peek() {
@@ -995,14 +1108,17 @@ impl Parser<'_> {
                 Tok::P("-") => '-',
                 _ => break,
             };
+            self.chain_step()?;
             self.advance();
             let r = self.mul()?;
             l = Expr::Bin(op, Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn mul(&mut self) -> PResult<Expr> {
+        let saved = self.chain;
         let mut l = self.unary()?;
         loop {
             let op = match self.peek() {
@@ -1011,14 +1127,18 @@ impl Parser<'_> {
                 Tok::P("%") => '%',
                 _ => break,
             };
+            self.chain_step()?;
             self.advance();
             let r = self.unary()?;
             l = Expr::Bin(op, Box::new(l), Box::new(r));
         }
+        self.chain = saved;
         Ok(l)
     }
 
     fn unary(&mut self) -> PResult<Expr> {
+        // A level of nesting only when it recurses (`!!x`, `- -x`).
+        let _nest = if matches!(self.peek(), Tok::P("!" | "-" | "+")) { Some(self.nest()?) } else { None };
         match self.peek() {
             Tok::P("!") => {
                 self.advance();
@@ -1042,6 +1162,7 @@ impl Parser<'_> {
     fn power(&mut self) -> PResult<Expr> {
         let base = self.postfix()?;
         if self.is_p("^") {
+            let _nest = self.nest()?;
             self.advance();
             // Right-associative; the exponent may carry a unary minus.
             let e = if self.is_p("-") {
@@ -1108,6 +1229,7 @@ impl Parser<'_> {
             Tok::Str(s) => Ok(Expr::Str(s)),
             Tok::Regex(r) => Ok(Expr::Regex(self.regex_lit(&r)?)),
             Tok::P("$") => {
+                let _nest = self.nest()?;
                 let e = if self.is_p("++") || self.is_p("--") {
                     let d = if self.is_p("++") { 1 } else { -1 };
                     self.advance();
@@ -1122,7 +1244,8 @@ impl Parser<'_> {
                 Ok(Expr::Field(Box::new(e)))
             }
             Tok::P("++") | Tok::P("--") => {
-                let d = if matches!(self.toks[self.i - 1].0, Tok::P("++")) { 1 } else { -1 };
+                let _nest = self.nest()?;
+                let d = if matches!(self.toks[self.i.saturating_sub(1)].0, Tok::P("++")) { 1 } else { -1 };
                 let t = self.primary_inner()?;
                 if !Self::is_lvalue(&t) {
                     return self.err();
@@ -1157,6 +1280,7 @@ impl Parser<'_> {
                 Ok(e)
             }
             Tok::Kw("getline") => {
+                let _nest = self.nest()?;
                 let target = self.getline_target()?;
                 if self.is_p("<") {
                     self.advance();
@@ -1235,6 +1359,7 @@ fn parse_program(src: &[u8]) -> Result<Program, SyntaxError> {
         regexes: Vec::new(),
         no_gt: false,
         no_in: false,
+        chain: 0,
     };
     let rules = p.program()?;
     let mut funcs = Vec::new();
@@ -1303,6 +1428,125 @@ fn fmt_num(n: f64, fmt: &[u8]) -> Vec<u8> {
     sprintf_simple(fmt, n)
 }
 
+/// The largest width or precision `cfmt` applies.
+const CFMT_CAP: usize = 1 << 20;
+
+/// Width and precision of a conversion spec as written (between `%` and the conversion
+/// character), saturating; `*` gives none.
+fn raw_width_prec(spec: &[u8]) -> (usize, Option<usize>) {
+    fn num(d: &[u8]) -> usize {
+        d.iter().fold(0usize, |n, c| n.saturating_mul(10).saturating_add((c - b'0') as usize))
+    }
+    let mut i = spec.iter().position(|c| !matches!(c, b'-' | b'+' | b' ' | b'0' | b'#' | b'\'')).unwrap_or(spec.len());
+    let st = i;
+    while i < spec.len() && spec[i].is_ascii_digit() {
+        i += 1;
+    }
+    let width = num(&spec[st..i]);
+    let mut prec = None;
+    if spec.get(i) == Some(&b'.') {
+        let st = i + 1;
+        let mut j = st;
+        while j < spec.len() && spec[j].is_ascii_digit() {
+            j += 1;
+        }
+        if spec.get(j) != Some(&b'*') {
+            prec = Some(num(&spec[st..j]));
+        }
+    }
+    (width, prec)
+}
+
+/// Pad what a conversion printed at `out[start..]` to `width` (beyond `cfmt`'s clamp).
+fn widen(out: &mut Vec<u8>, start: usize, width: usize, spec: &cfmt::Spec) {
+    let len = out.len() - start;
+    if len >= width {
+        return;
+    }
+    let fill = width - len;
+    if spec.minus {
+        out.resize(out.len() + fill, b' ');
+        return;
+    }
+    let piece = out.split_off(start);
+    let numeric = !matches!(spec.conv, 's' | 'c');
+    let is_int = matches!(spec.conv, 'd' | 'i' | 'o' | 'x' | 'X' | 'u');
+    let mut at = piece.iter().take_while(|c| matches!(c, b'-' | b'+' | b' ')).count();
+    if matches!(spec.conv, 'x' | 'X') && spec.alt && piece[at..].starts_with(b"0") && piece.len() > at + 1 && matches!(piece[at + 1], b'x' | b'X') {
+        at += 2;
+    }
+    let finite = piece.get(at).is_some_and(|c| c.is_ascii_digit() || *c == b'.');
+    if spec.zero && numeric && finite && !(is_int && spec.prec.is_some()) {
+        out.extend_from_slice(&piece[..at]);
+        out.resize(out.len() + fill, b'0');
+        out.extend_from_slice(&piece[at..]);
+    } else {
+        out.resize(out.len() + fill, b' ');
+        out.extend_from_slice(&piece);
+    }
+}
+
+/// `%d`/`%i` with its precision as written: `cfmt` pads digits one insert at a time (and
+/// clamps), fine for small precisions only.
+fn fmt_int(spec: &cfmt::Spec, v: i128, prec: Option<usize>) -> Vec<u8> {
+    match prec {
+        Some(p) if p > 4096 => {
+            let sign = if v < 0 {
+                "-"
+            } else if spec.plus {
+                "+"
+            } else if spec.space {
+                " "
+            } else {
+                ""
+            };
+            let digits = v.unsigned_abs().to_string();
+            big_prec(spec, sign, "", &digits, p)
+        }
+        _ => cfmt::fmt_signed(spec, v).into_bytes(),
+    }
+}
+
+/// `%u %o %x %X` with its precision as written (see `fmt_int`).
+fn fmt_uint(spec: &cfmt::Spec, v: u64, prec: Option<usize>) -> Vec<u8> {
+    match prec {
+        Some(p) if p > 4096 => {
+            let digits = match spec.conv {
+                'o' => format!("{v:o}"),
+                'x' => format!("{v:x}"),
+                'X' => format!("{v:X}"),
+                _ => v.to_string(),
+            };
+            let prefix = match spec.conv {
+                'x' if spec.alt && v != 0 => "0x",
+                'X' if spec.alt && v != 0 => "0X",
+                _ => "",
+            };
+            big_prec(spec, "", prefix, &digits, p)
+        }
+        _ => cfmt::fmt_unsigned(spec, v).into_bytes(),
+    }
+}
+
+/// Sign, prefix, `digits` zero-padded to `prec`, then padded with blanks to the width.
+fn big_prec(spec: &cfmt::Spec, sign: &str, prefix: &str, digits: &str, prec: usize) -> Vec<u8> {
+    let zeros = prec.saturating_sub(digits.len());
+    let len = sign.len() + prefix.len() + zeros + digits.len();
+    let fill = spec.width.unwrap_or(0).saturating_sub(len);
+    let mut out = Vec::with_capacity(len + fill);
+    if !spec.minus {
+        out.resize(fill, b' ');
+    }
+    out.extend_from_slice(sign.as_bytes());
+    out.extend_from_slice(prefix.as_bytes());
+    out.resize(out.len() + zeros, b'0');
+    out.extend_from_slice(digits.as_bytes());
+    if spec.minus {
+        out.resize(out.len() + fill, b' ');
+    }
+    out
+}
+
 fn sprintf_simple(fmt: &[u8], n: f64) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -1317,7 +1561,7 @@ fn sprintf_simple(fmt: &[u8], n: f64) -> Vec<u8> {
             if ci < fmt.len() {
                 spec.conv = fmt[ci] as char;
                 match spec.conv {
-                    'd' | 'i' => out.extend_from_slice(cfmt::fmt_signed(&spec, n.trunc() as i128).as_bytes()),
+                    'd' | 'i' => out.extend_from_slice(&fmt_int(&spec, n.trunc() as i128, spec.prec)),
                     _ => out.extend_from_slice(cfmt::fmt_float(&spec, n).as_bytes()),
                 }
                 i = ci + 1;
@@ -1392,14 +1636,17 @@ impl StrOrder {
             }
         }
     }
-    fn keys(&self) -> Vec<Vec<u8>> {
+    fn keys(&self) -> Result<Vec<Vec<u8>>, Stop> {
         let mut v = Vec::with_capacity(self.count);
         for chain in &self.buckets {
             for (k, _) in chain.iter().rev() {
+                if v.len() % 4096 == 4095 {
+                    limits::checkpoint()?;
+                }
                 v.push(k.clone());
             }
         }
-        v
+        Ok(v)
     }
 }
 
@@ -1465,12 +1712,16 @@ impl Array {
     fn clear(&mut self) {
         *self = Array::default();
     }
-    fn keys(&self) -> Vec<Vec<u8>> {
-        let mut v = self.strs.keys();
+    /// The keys in `for (k in a)` order: a copy of them all, so the budget is checked on the way.
+    fn keys(&self) -> Result<Vec<Vec<u8>>, Stop> {
+        let mut v = self.strs.keys()?;
         for i in self.ints.keys() {
+            if v.len() % 4096 == 4095 {
+                limits::checkpoint()?;
+            }
             v.push(i.to_string().into_bytes());
         }
-        v
+        Ok(v)
     }
 }
 
@@ -1505,9 +1756,49 @@ enum Ctl {
     Continue,
     Fatal(String),
     Pipe,
+    /// The execute must stop (`limits::checkpoint`): cancelled, or over its memory budget.
+    Stop(Stop),
 }
 
 type R<T> = Result<T, Ctl>;
+
+impl From<Stop> for Ctl {
+    fn from(s: Stop) -> Ctl {
+        Ctl::Stop(s)
+    }
+}
+
+/// What awk says when `bytes` more may not be allocated (gawk's shape, without its source
+/// location): `fatal: cannot allocate N bytes of memory: Cannot allocate memory`.
+fn no_memory(bytes: usize, why: Stop) -> Ctl {
+    match why {
+        Stop::Memory => Ctl::Fatal(format!("cannot allocate {bytes} bytes of memory: {}", Stop::Memory)),
+        other => Ctl::Stop(other),
+    }
+}
+
+/// Check `bytes` more against the memory budget before allocating them.
+fn reserve(bytes: usize) -> R<()> {
+    limits::reserve(bytes).map_err(|why| no_memory(bytes, why))
+}
+
+/// Before a copy of a value: a large one must fit in the memory budget.
+fn big_copy(v: &Val) -> R<()> {
+    match v {
+        Val::Str(s) | Val::StrNum(s) if s.len() >= 1 << 16 => reserve(s.len()),
+        _ => Ok(()),
+    }
+}
+
+/// Before `v` grows by `add` bytes: when that makes it reallocate, check what the new
+/// buffer takes (twice the old one, or more) against the budget. Small buffers pass.
+fn room(v: &Vec<u8>, add: usize) -> R<()> {
+    let need = v.len().saturating_add(add);
+    if need <= v.capacity() || need < 1 << 16 {
+        return Ok(());
+    }
+    reserve(need.max(v.capacity().saturating_mul(2)))
+}
 
 #[derive(Clone)]
 enum Cell {
@@ -1546,6 +1837,8 @@ struct Interp {
     name: String,
     in_end: bool,
     fs_cache: Option<(Vec<u8>, FsMode)>,
+    /// `eval`/`exec` calls in progress: past a few hundred, the stack is checked too.
+    depth: usize,
 }
 
 struct ProgramShared {
@@ -1565,10 +1858,26 @@ impl Interp {
         Err(Ctl::Fatal(msg.into()))
     }
 
+    /// Every statement, loop round, function call and record: every 1024th, stop when the
+    /// output is gone or the execute must stop (timeout, abort, memory budget).
     fn check_cancel(&mut self) -> R<()> {
         self.steps += 1;
-        if self.steps.is_multiple_of(4096) && self.io.cancel.load(Ordering::Relaxed) {
-            return Err(Ctl::Pipe);
+        if self.steps.is_multiple_of(1024) {
+            if self.io.cancel.load(Ordering::Relaxed) {
+                return Err(Ctl::Pipe);
+            }
+            limits::checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Enter one more `eval`/`exec` level; deep ones (long operator chains, recursion) stop
+    /// with an error before the stack ends.
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > 256 && limits::stack_exhausted() {
+            self.depth -= 1;
+            return self.fatal(format!("{TOO_DEEP} (the program nests too deeply to run)"));
         }
         Ok(())
     }
@@ -1623,6 +1932,14 @@ impl Interp {
         }
     }
 
+    /// `to_str` of a value no longer needed: its bytes move instead of being copied.
+    fn into_str(&self, v: Val) -> Vec<u8> {
+        match v {
+            Val::Str(s) | Val::StrNum(s) => s,
+            other => self.to_str(&other),
+        }
+    }
+
     fn to_out_str(&self, v: &Val) -> Vec<u8> {
         match v {
             Val::Num(n) => {
@@ -1663,12 +1980,15 @@ impl Interp {
     fn get_var(&mut self, v: Var) -> R<Val> {
         if let Var::Global(i) = v {
             if i == G_NF {
-                self.split_fields();
+                self.split_fields()?;
                 return Ok(Val::Num(self.nf as f64));
             }
         }
         match self.cell_mut(v) {
-            Cell::Val(x) => Ok(x.clone()),
+            Cell::Val(x) => {
+                big_copy(x)?;
+                Ok(x.clone())
+            }
             Cell::Arr(_) => self.fatal("attempt to use array in a scalar context"),
         }
     }
@@ -1676,11 +1996,18 @@ impl Interp {
     fn set_var(&mut self, v: Var, val: Val) -> R<()> {
         if let Var::Global(i) = v {
             if i == G_NF {
-                self.split_fields();
-                let n = val.num().max(0.0) as usize;
+                self.split_fields()?;
+                // As gawk converts it (to a C `long`): NaN and huge values are negative.
+                let n = val.num();
+                let n = if n.is_nan() || n >= 9.223_372_036_854_775_807e18 { i64::MIN } else { n as i64 };
+                if n < 0 {
+                    return self.fatal("NF set to negative value");
+                }
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                self.grow_fields(n)?;
                 self.fields.resize(n, Vec::new());
                 self.nf = n;
-                self.rebuild_record();
+                self.rebuild_record()?;
                 return Ok(());
             }
             if i == G_FS {
@@ -1730,23 +2057,38 @@ impl Interp {
         }
     }
 
-    fn split_with(&self, s: &[u8], mode: &FsMode, para: bool) -> Vec<Vec<u8>> {
-        match mode {
-            FsMode::Space => s.split(|b| matches!(b, b' ' | b'\t' | b'\n')).filter(|x| !x.is_empty()).map(|x| x.to_vec()).collect(),
-            FsMode::Empty => s.iter().map(|b| vec![*b]).collect(),
+    /// Split `s` into fields. Each field is an allocation of its own: every 4096 of them,
+    /// the memory budget (and the stop switch) is checked, so a long record of short fields
+    /// cannot take much more than the budget before it stops.
+    fn split_with(&self, s: &[u8], mode: &FsMode, para: bool) -> R<Vec<Vec<u8>>> {
+        fn collect<'a>(it: impl Iterator<Item = &'a [u8]>) -> R<Vec<Vec<u8>>> {
+            let mut out = Vec::new();
+            for (k, x) in it.enumerate() {
+                if k % 4096 == 4095 {
+                    limits::checkpoint()?;
+                }
+                out.push(x.to_vec());
+            }
+            Ok(out)
+        }
+        Ok(match mode {
+            FsMode::Space => collect(s.split(|b| matches!(b, b' ' | b'\t' | b'\n')).filter(|x| !x.is_empty()))?,
+            FsMode::Empty => collect(s.chunks(1))?,
             _ if s.is_empty() => Vec::new(),
             FsMode::Char(c) => {
                 if para {
-                    s.split(|b| b == c || *b == b'\n').map(|x| x.to_vec()).collect()
+                    collect(s.split(|b| b == c || *b == b'\n'))?
                 } else {
-                    s.split(|b| b == c).map(|x| x.to_vec()).collect()
+                    collect(s.split(|b| b == c))?
                 }
             }
             FsMode::Re(re) => {
                 let mut out = Vec::new();
                 let mut last = 0;
                 let mut pos = 0;
+                let mut tick = limits::Ticker::new();
                 while pos <= s.len() {
+                    tick.tick()?;
                     let Some(m) = re.find_at(s, pos) else { break };
                     if m.end() == m.start() {
                         pos = m.end() + 1;
@@ -1769,20 +2111,34 @@ impl Interp {
                 }
                 out
             }
-        }
+        })
     }
 
-    fn split_fields(&mut self) {
+    fn split_fields(&mut self) -> R<()> {
         if self.fields_valid {
-            return;
+            return Ok(());
         }
         let mode = self.fs_mode();
         let para = self.gstr(G_RS).is_empty();
         let rec = std::mem::take(&mut self.record);
-        self.fields = self.split_with(&rec, &mode, para);
+        let fields = self.split_with(&rec, &mode, para);
         self.record = rec;
+        self.fields = fields?;
         self.nf = self.fields.len();
         self.fields_valid = true;
+        Ok(())
+    }
+
+    /// Before the record gets `n` fields (`NF = n`, `$n = x`): what the field table and the
+    /// rebuilt record take must fit in the memory budget.
+    fn grow_fields(&mut self, n: usize) -> R<()> {
+        let more = n.saturating_sub(self.fields.len());
+        if more < 1 << 12 {
+            return Ok(());
+        }
+        let ofs = self.gstr(G_OFS).len();
+        let per = std::mem::size_of::<Vec<u8>>() + ofs;
+        reserve(more.saturating_mul(per).saturating_add(self.record.len()))
     }
 
     fn set_record(&mut self, r: Vec<u8>) {
@@ -1790,9 +2146,13 @@ impl Interp {
         self.fields_valid = false;
     }
 
-    fn rebuild_record(&mut self) {
+    fn rebuild_record(&mut self) -> R<()> {
         let ofs = self.gstr(G_OFS);
-        let mut r = Vec::new();
+        let total = self.fields.iter().fold(0usize, |n, f| n.saturating_add(f.len())).saturating_add(ofs.len().saturating_mul(self.fields.len()));
+        if total >= 1 << 16 {
+            reserve(total)?;
+        }
+        let mut r = Vec::with_capacity(total);
         for (i, f) in self.fields.iter().enumerate() {
             if i > 0 {
                 r.extend_from_slice(&ofs);
@@ -1801,31 +2161,33 @@ impl Interp {
         }
         self.record = r;
         self.fields_valid = true;
+        Ok(())
     }
 
-    fn get_field(&mut self, i: usize) -> Val {
+    fn get_field(&mut self, i: usize) -> R<Val> {
         if i == 0 {
-            return Val::input(self.record.clone());
+            return Ok(Val::input(self.record.clone()));
         }
-        self.split_fields();
-        match self.fields.get(i - 1) {
+        self.split_fields()?;
+        Ok(match self.fields.get(i - 1) {
             Some(f) => Val::input(f.clone()),
             None => Val::Uninit,
-        }
+        })
     }
 
-    fn set_field(&mut self, i: usize, v: Vec<u8>) {
+    fn set_field(&mut self, i: usize, v: Vec<u8>) -> R<()> {
         if i == 0 {
             self.set_record(v);
-            return;
+            return Ok(());
         }
-        self.split_fields();
+        self.split_fields()?;
         if self.fields.len() < i {
+            self.grow_fields(i)?;
             self.fields.resize(i, Vec::new());
         }
         self.fields[i - 1] = v;
         self.nf = self.fields.len();
-        self.rebuild_record();
+        self.rebuild_record()
     }
 
     /// The next record of a reader, per RS; None at the end.
@@ -1849,6 +2211,8 @@ impl Interp {
                 return Ok(None);
             }
             let name = rdr.name.clone();
+            // A record that never ends grows the buffer chunk by chunk.
+            limits::checkpoint()?;
             match self.read_chunk(&name)? {
                 Ok(Some(c)) => {
                     let rdr = match which {
@@ -1856,6 +2220,7 @@ impl Interp {
                         Some(f) => self.files.get_mut(f),
                     };
                     if let Some(r) = rdr {
+                        room(&r.buf, c.len())?;
                         r.buf.extend_from_slice(&c);
                     }
                 }
@@ -1899,6 +2264,8 @@ impl Interp {
 
     fn open_next_main(&mut self) -> R<bool> {
         loop {
+            // ARGC may be huge and ARGV empty: a long walk.
+            self.check_cancel()?;
             // ARGV may be changed by the program: read it from the array.
             let argc = self.gval(G_ARGC).num() as usize;
             if self.main_idx == 0 {
@@ -1992,126 +2359,209 @@ impl Interp {
         let s = self.to_str(&v);
         match self.regex_for(&s) {
             Ok(r) => Ok(r),
-            Err(m) => self.fatal(format!("invalid regexp: {m}: /{}/", String::from_utf8_lossy(&s))),
+            Err(m) => self.fatal(format!("invalid regexp: {}: /{}/", regex_error(m), String::from_utf8_lossy(&s))),
         }
     }
 
     // ---------------------------------------------------------- evaluation
 
     fn eval(&mut self, e: &Expr) -> R<Val> {
-        Ok(match e {
-            Expr::Num(n) => Val::Num(*n),
-            Expr::Str(s) => Val::Str(s.clone()),
-            Expr::Regex(i) => {
-                let re = &self.prog.prog.regexes[*i];
-                Val::Num(if re.is_match(&self.record) { 1.0 } else { 0.0 })
-            }
-            Expr::Group(inner) => match inner.as_ref() {
-                Expr::Builtin(n, items) if n == "\u{0}list" => {
-                    // (a, b) outside `in`/print: concatenate with SUBSEP like gawk? It is an error.
-                    let mut last = Val::Uninit;
-                    for it in items {
-                        last = self.eval(it)?;
-                    }
-                    last
+        self.enter()?;
+        let r = self.eval_inner(e);
+        self.depth -= 1;
+        r
+    }
+
+    /// One node. Each kind is evaluated in a function of its own: recursion (nested
+    /// expressions, user functions) then costs a small stack frame per level, not the frame
+    /// of every kind together (debug builds give each arm's temporaries their own slots).
+    fn eval_inner(&mut self, e: &Expr) -> R<Val> {
+        match e {
+            Expr::Num(n) => Ok(Val::Num(*n)),
+            Expr::Str(s) => Ok(Val::Str(s.clone())),
+            Expr::Regex(i) => Ok(self.eval_regex(*i)),
+            Expr::Group(inner) => self.eval_group(inner),
+            Expr::Var(v) => self.get_var(*v),
+            Expr::Field(i) => self.eval_field(i),
+            Expr::Index(v, idx) => self.eval_index(*v, idx),
+            Expr::Assign(op, lhs, rhs) => self.eval_assign(*op, lhs, rhs),
+            Expr::Cond(c, a, b) => self.eval_cond(c, a, b),
+            Expr::And(a, b) => self.eval_and_or(true, a, b),
+            Expr::Or(a, b) => self.eval_and_or(false, a, b),
+            Expr::Not(a) => self.eval_unary('!', a),
+            Expr::Neg(a) => self.eval_unary('-', a),
+            Expr::Plus(a) => self.eval_unary('+', a),
+            Expr::Bin(op, a, b) => self.eval_bin(*op, a, b),
+            Expr::Cmp(op, a, b) => self.eval_cmp(op, a, b),
+            Expr::Match(neg, a, b) => self.eval_match(*neg, a, b),
+            Expr::Concat(a, b) => self.eval_concat(a, b),
+            Expr::In(idx, v) => self.eval_in(idx, *v),
+            Expr::IncDec(pre, d, target) => self.eval_incdec(*pre, *d, target),
+            Expr::Builtin(name, args) => self.builtin(name, args),
+            Expr::Call(f, args) => self.call(*f, args),
+            Expr::Getline(src, target) => self.getline(src, target.as_deref()),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_regex(&mut self, i: usize) -> Val {
+        let re = &self.prog.prog.regexes[i];
+        Val::Num(if re.is_match(&self.record) { 1.0 } else { 0.0 })
+    }
+
+    #[inline(never)]
+    fn eval_group(&mut self, inner: &Expr) -> R<Val> {
+        match inner {
+            Expr::Builtin(n, items) if n == "\u{0}list" => {
+                // (a, b) outside `in`/print: concatenate with SUBSEP like gawk? It is an error.
+                let mut last = Val::Uninit;
+                for it in items {
+                    last = self.eval(it)?;
                 }
-                other => self.eval(other)?,
-            },
-            Expr::Var(v) => self.get_var(*v)?,
-            Expr::Field(i) => {
-                let n = self.eval(i)?.num();
-                if n < 0.0 {
-                    return self.fatal(format!("attempt to access field {}", n as i64));
-                }
-                self.get_field(n as usize)
+                Ok(last)
             }
-            Expr::Index(v, idx) => {
-                let k = self.subscript(idx)?;
-                let id = self.array_id(*v)?;
-                self.arrays[id].get_or_create(&k).clone()
+            other => self.eval(other),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_field(&mut self, i: &Expr) -> R<Val> {
+        let n = self.eval(i)?.num();
+        let n = self.field_index(n)?;
+        self.get_field(n)
+    }
+
+    #[inline(never)]
+    fn eval_index(&mut self, v: Var, idx: &[Expr]) -> R<Val> {
+        let k = self.subscript(idx)?;
+        let id = self.array_id(v)?;
+        let x = self.arrays[id].get_or_create(&k);
+        big_copy(x)?;
+        Ok(x.clone())
+    }
+
+    /// An assignment whose value is used (`x = y = 1`, `print (x = "a")`): a copy of it.
+    #[inline(never)]
+    fn eval_assign(&mut self, op: Option<char>, lhs: &Expr, rhs: &Expr) -> R<Val> {
+        let newv = self.assigned(op, lhs, rhs)?;
+        big_copy(&newv)?;
+        self.assign(lhs, newv.clone())?;
+        Ok(newv)
+    }
+
+    /// An assignment as a statement: its value moves into place.
+    #[inline(never)]
+    fn exec_assign(&mut self, op: Option<char>, lhs: &Expr, rhs: &Expr) -> R<()> {
+        let newv = self.assigned(op, lhs, rhs)?;
+        self.assign(lhs, newv)
+    }
+
+    fn assigned(&mut self, op: Option<char>, lhs: &Expr, rhs: &Expr) -> R<Val> {
+        let r = self.eval(rhs)?;
+        Ok(match op {
+            None => r,
+            Some(o) => {
+                let l = self.eval(lhs)?.num();
+                Val::Num(self.arith(o, l, r.num())?)
             }
-            Expr::Assign(op, lhs, rhs) => {
-                let r = self.eval(rhs)?;
-                let newv = match op {
-                    None => match r {
-                        Val::Uninit => Val::Uninit,
-                        other => other,
-                    },
-                    Some(o) => {
-                        let l = self.eval(lhs)?.num();
-                        Val::Num(self.arith(*o, l, r.num())?)
-                    }
-                };
-                self.assign(lhs, newv.clone())?;
-                newv
-            }
-            Expr::Cond(c, a, b) => {
-                if self.eval(c)?.truthy() {
-                    self.eval(a)?
-                } else {
-                    self.eval(b)?
-                }
-            }
-            Expr::And(a, b) => Val::Num(if self.eval(a)?.truthy() && self.eval(b)?.truthy() { 1.0 } else { 0.0 }),
-            Expr::Or(a, b) => Val::Num(if self.eval(a)?.truthy() || self.eval(b)?.truthy() { 1.0 } else { 0.0 }),
-            Expr::Not(a) => Val::Num(if self.eval(a)?.truthy() { 0.0 } else { 1.0 }),
-            Expr::Neg(a) => Val::Num(-self.eval(a)?.num()),
-            Expr::Plus(a) => Val::Num(self.eval(a)?.num()),
-            Expr::Bin(op, a, b) => {
-                let x = self.eval(a)?.num();
-                let y = self.eval(b)?.num();
-                Val::Num(self.arith(*op, x, y)?)
-            }
-            Expr::Cmp(op, a, b) => {
-                let x = self.eval(a)?;
-                let y = self.eval(b)?;
-                let ord = if x.is_numeric() && y.is_numeric() {
-                    let (p, q) = (x.num(), y.num());
-                    p.partial_cmp(&q)
-                } else {
-                    Some(self.to_str(&x).cmp(&self.to_str(&y)))
-                };
-                let r = match ord {
-                    None => *op == "!=",
-                    Some(o) => match *op {
-                        "<" => o.is_lt(),
-                        "<=" => o.is_le(),
-                        "==" => o.is_eq(),
-                        "!=" => o.is_ne(),
-                        ">=" => o.is_ge(),
-                        _ => o.is_gt(),
-                    },
-                };
-                Val::Num(if r { 1.0 } else { 0.0 })
-            }
-            Expr::Match(neg, a, b) => {
-                let s = self.eval(a)?;
-                let s = self.to_str(&s);
-                let re = self.regex_of(b)?;
-                Val::Num(if re.is_match(&s) != *neg { 1.0 } else { 0.0 })
-            }
-            Expr::Concat(a, b) => {
-                let x = self.eval(a)?;
-                let mut s = self.to_str(&x);
-                let y = self.eval(b)?;
-                s.extend_from_slice(&self.to_str(&y));
-                Val::Str(s)
-            }
-            Expr::In(idx, v) => {
-                let k = self.subscript(idx)?;
-                let id = self.array_id(*v)?;
-                Val::Num(if self.arrays[id].get(&k).is_some() { 1.0 } else { 0.0 })
-            }
-            Expr::IncDec(pre, d, target) => {
-                let old = self.eval(target)?.num();
-                let new = old + *d as f64;
-                self.assign(target, Val::Num(new))?;
-                Val::Num(if *pre { new } else { old })
-            }
-            Expr::Builtin(name, args) => self.builtin(name, args)?,
-            Expr::Call(f, args) => self.call(*f, args)?,
-            Expr::Getline(src, target) => self.getline(src, target.as_deref())?,
         })
+    }
+
+    #[inline(never)]
+    fn eval_cond(&mut self, c: &Expr, a: &Expr, b: &Expr) -> R<Val> {
+        if self.eval(c)?.truthy() {
+            self.eval(a)
+        } else {
+            self.eval(b)
+        }
+    }
+
+    #[inline(never)]
+    fn eval_and_or(&mut self, and: bool, a: &Expr, b: &Expr) -> R<Val> {
+        let x = self.eval(a)?.truthy();
+        let r = if and { x && self.eval(b)?.truthy() } else { x || self.eval(b)?.truthy() };
+        Ok(Val::Num(if r { 1.0 } else { 0.0 }))
+    }
+
+    #[inline(never)]
+    fn eval_unary(&mut self, op: char, a: &Expr) -> R<Val> {
+        let v = self.eval(a)?;
+        Ok(Val::Num(match op {
+            '!' => {
+                if v.truthy() {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
+            '-' => -v.num(),
+            _ => v.num(),
+        }))
+    }
+
+    #[inline(never)]
+    fn eval_bin(&mut self, op: char, a: &Expr, b: &Expr) -> R<Val> {
+        let x = self.eval(a)?.num();
+        let y = self.eval(b)?.num();
+        Ok(Val::Num(self.arith(op, x, y)?))
+    }
+
+    #[inline(never)]
+    fn eval_cmp(&mut self, op: &str, a: &Expr, b: &Expr) -> R<Val> {
+        let x = self.eval(a)?;
+        let y = self.eval(b)?;
+        let ord = if x.is_numeric() && y.is_numeric() {
+            let (p, q) = (x.num(), y.num());
+            p.partial_cmp(&q)
+        } else {
+            Some(self.to_str(&x).cmp(&self.to_str(&y)))
+        };
+        let r = match ord {
+            None => op == "!=",
+            Some(o) => match op {
+                "<" => o.is_lt(),
+                "<=" => o.is_le(),
+                "==" => o.is_eq(),
+                "!=" => o.is_ne(),
+                ">=" => o.is_ge(),
+                _ => o.is_gt(),
+            },
+        };
+        Ok(Val::Num(if r { 1.0 } else { 0.0 }))
+    }
+
+    #[inline(never)]
+    fn eval_match(&mut self, neg: bool, a: &Expr, b: &Expr) -> R<Val> {
+        let s = self.eval(a)?;
+        let s = self.into_str(s);
+        let re = self.regex_of(b)?;
+        Ok(Val::Num(if re.is_match(&s) != neg { 1.0 } else { 0.0 }))
+    }
+
+    #[inline(never)]
+    fn eval_concat(&mut self, a: &Expr, b: &Expr) -> R<Val> {
+        let x = self.eval(a)?;
+        let mut s = self.into_str(x);
+        let y = self.eval(b)?;
+        let y = self.into_str(y);
+        room(&s, y.len())?;
+        s.extend_from_slice(&y);
+        Ok(Val::Str(s))
+    }
+
+    #[inline(never)]
+    fn eval_in(&mut self, idx: &[Expr], v: Var) -> R<Val> {
+        let k = self.subscript(idx)?;
+        let id = self.array_id(v)?;
+        Ok(Val::Num(if self.arrays[id].get(&k).is_some() { 1.0 } else { 0.0 }))
+    }
+
+    #[inline(never)]
+    fn eval_incdec(&mut self, pre: bool, d: i8, target: &Expr) -> R<Val> {
+        let old = self.eval(target)?.num();
+        let new = old + d as f64;
+        self.assign(target, Val::Num(new))?;
+        Ok(Val::Num(if pre { new } else { old }))
     }
 
     fn arith(&self, op: char, x: f64, y: f64) -> R<f64> {
@@ -2159,17 +2609,24 @@ impl Interp {
         }
     }
 
+    /// A field number as gawk takes it: C's conversion to `long`, where NaN and what is
+    /// out of its range become its most negative value.
+    fn field_index(&self, n: f64) -> R<usize> {
+        let n = if n.is_nan() || n >= 9.223_372_036_854_775_807e18 { i64::MIN } else { n as i64 };
+        if n < 0 {
+            return self.fatal(format!("attempt to access field {n}"));
+        }
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
     fn assign(&mut self, lhs: &Expr, v: Val) -> R<()> {
         match lhs {
             Expr::Var(var) => self.set_var(*var, v),
             Expr::Field(i) => {
                 let n = self.eval(i)?.num();
-                if n < 0.0 {
-                    return self.fatal(format!("attempt to access field {}", n as i64));
-                }
+                let n = self.field_index(n)?;
                 let s = self.to_str(&v);
-                self.set_field(n as usize, s);
-                Ok(())
+                self.set_field(n, s)
             }
             Expr::Index(var, idx) => {
                 let k = self.subscript(idx)?;
@@ -2184,10 +2641,29 @@ impl Interp {
 
     fn call(&mut self, f: usize, args: &[Expr]) -> R<Val> {
         let prog = self.prog.clone();
-        let func = &prog.prog.funcs[f];
-        if self.frames.len() > 1000 {
-            return self.fatal(format!("function `{}': too deep recursion", func.name));
+        let Some(func) = prog.prog.funcs.get(f) else { return self.fatal("function not defined") };
+        self.check_cancel()?;
+        let Ok(_nest) = limits::nest_at_most(MAX_CALL_DEPTH) else { return self.call_too_deep(func) };
+        let locals = self.call_args(func, args)?;
+        self.frames.push(Frame { locals });
+        let r = self.exec_block(&func.body);
+        self.frames.pop();
+        match r {
+            Ok(()) => Ok(Val::Uninit),
+            Err(Ctl::Return(v)) => Ok(v),
+            Err(e) => Err(e),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn call_too_deep(&self, func: &Func) -> R<Val> {
+        self.fatal(format!("function `{}': {TOO_DEEP} ({MAX_CALL_DEPTH} calls in progress)", func.name))
+    }
+
+    /// The new frame's locals: the arguments (arrays by reference), then the other locals.
+    #[inline(never)]
+    fn call_args(&mut self, func: &Func, args: &[Expr]) -> R<Vec<Cell>> {
         if args.len() > func.nparams {
             return self.fatal(format!("function `{}' called with more arguments than declared", func.name));
         }
@@ -2213,14 +2689,7 @@ impl Interp {
         while locals.len() < func.nparams {
             locals.push(Cell::Val(Val::Uninit));
         }
-        self.frames.push(Frame { locals });
-        let r = self.exec_block(&func.body);
-        self.frames.pop();
-        match r {
-            Ok(()) => Ok(Val::Uninit),
-            Err(Ctl::Return(v)) => Ok(v),
-            Err(e) => Err(e),
-        }
+        Ok(locals)
     }
 
     fn used_as_array(&self, func: &Func, param: usize) -> bool {
@@ -2309,262 +2778,392 @@ impl Interp {
 
     // ---------------------------------------------------------- builtins
 
+    /// A builtin call; each builtin in a function of its own (see `eval_inner`).
     fn builtin(&mut self, name: &str, args: &[Expr]) -> R<Val> {
+        match name {
+            "length" => self.bi_length(name, args),
+            "substr" => self.bi_substr(name, args),
+            "index" => self.bi_index(name, args),
+            "split" => self.bi_split(name, args),
+            "sub" | "gsub" => self.bi_sub(name, args),
+            "match" => self.bi_match(name, args),
+            "sprintf" => self.bi_sprintf(name, args),
+            "sin" => self.bi_simple(name, args),
+            "cos" => self.bi_simple(name, args),
+            "atan2" => self.bi_atan2(name, args),
+            "exp" => self.bi_simple(name, args),
+            "log" => self.bi_simple(name, args),
+            "sqrt" => self.bi_simple(name, args),
+            "int" => self.bi_simple(name, args),
+            "rand" => self.bi_rand(name, args),
+            "srand" => self.bi_srand(name, args),
+            "tolower" => self.bi_simple(name, args),
+            "toupper" => self.bi_simple(name, args),
+            "system" => self.bi_system(name, args),
+            "close" => self.bi_close(name, args),
+            "fflush" => self.bi_fflush(name, args),
+            "systime" => self.bi_simple(name, args),
+            "strftime" => self.bi_strftime(name, args),
+            "gensub" => self.bi_gensub(name, args),
+            "asort" | "asorti" => self.bi_asort(name, args),
+            "mktime" => self.bi_mktime(name, args),
+            _ => self.fatal(format!("function `{name}' not defined")),
+        }
+    }
+
+    #[inline(never)]
+    fn bi_length(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
         let argn = |k: usize| -> Option<&Expr> { args.get(k) };
-        Ok(match name {
-            "length" => {
-                if let Some(Expr::Var(v)) = argn(0) {
-                    if let Cell::Arr(id) = self.cell_mut(*v).clone() {
-                        return Ok(Val::Num(self.arrays[id].map.len() as f64));
-                    }
-                }
-                let s = match argn(0) {
-                    Some(e) => {
-                        let v = self.eval(e)?;
-                        self.to_str(&v)
-                    }
-                    None => self.record.clone(),
-                };
-                Val::Num(s.len() as f64)
-            }
-            "substr" => {
-                let s = self.eval_str(argn(0))?;
-                let m = self.eval_num(argn(1))?;
-                let len = s.len() as f64;
-                // As gawk 5.2 does: the start is truncated and clamped to 1, the length truncated.
-                let start = if m.is_nan() { 1.0 } else { m.trunc().max(1.0) };
-                let end = match argn(2) {
-                    Some(e) => {
-                        let n = self.eval(e)?.num();
-                        if n.is_nan() || n <= 0.0 {
-                            start
-                        } else {
-                            start + n.trunc().min(len + 1.0)
-                        }
-                    }
-                    None => len + 1.0,
-                };
-                let b = end.min(len + 1.0);
-                if b <= start {
-                    Val::Str(Vec::new())
-                } else {
-                    Val::Str(s[(start as usize - 1)..(b as usize - 1)].to_vec())
+        Ok({
+            if let Some(Expr::Var(v)) = argn(0) {
+                if let Cell::Arr(id) = self.cell_mut(*v).clone() {
+                    return Ok(Val::Num(self.arrays[id].map.len() as f64));
                 }
             }
-            "index" => {
-                let s = self.eval_str(argn(0))?;
-                let t = self.eval_str(argn(1))?;
-                let pos = if t.is_empty() { Some(0) } else { s.windows(t.len()).position(|w| w == t.as_slice()) };
-                Val::Num(pos.map(|p| p + 1).unwrap_or(0) as f64)
-            }
-            "split" => {
-                let s = self.eval_str(argn(0))?;
-                let Some(Expr::Var(av)) = argn(1) else { return self.fatal("split: second argument is not an array") };
-                let mode = match argn(2) {
-                    None => self.fs_mode(),
-                    Some(Expr::Regex(i)) => FsMode::Re(self.prog.prog.regexes[*i].clone()),
-                    Some(e) => {
-                        let v = self.eval(e)?;
-                        let fs = self.to_str(&v);
-                        self.make_fs(&fs)
+            let s = match argn(0) {
+                Some(e) => {
+                    let v = self.eval(e)?;
+                    self.to_str(&v)
+                }
+                None => self.record.clone(),
+            };
+            Val::Num(s.len() as f64)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_substr(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let s = self.eval_str(argn(0))?;
+            let m = self.eval_num(argn(1))?;
+            let len = s.len() as f64;
+            // As gawk 5.2 does: the start is truncated and clamped to 1, the length truncated.
+            let start = if m.is_nan() { 1.0 } else { m.trunc().max(1.0) };
+            let end = match argn(2) {
+                Some(e) => {
+                    let n = self.eval(e)?.num();
+                    if n.is_nan() || n <= 0.0 {
+                        start
+                    } else {
+                        start + n.trunc().min(len + 1.0)
                     }
-                };
-                let parts = self.split_with(&s, &mode, false);
-                let id = self.array_id(*av)?;
-                self.arrays[id].clear();
-                for (i, p) in parts.iter().enumerate() {
-                    self.arrays[id].set((i + 1).to_string().into_bytes(), Val::input(p.clone()));
                 }
-                Val::Num(parts.len() as f64)
+                None => len + 1.0,
+            };
+            let b = end.min(len + 1.0);
+            if b <= start {
+                Val::Str(Vec::new())
+            } else {
+                // Cut the copy in place: no second buffer.
+                let mut s = s;
+                s.truncate(b as usize - 1);
+                s.drain(..start as usize - 1);
+                Val::Str(s)
             }
-            "sub" | "gsub" => {
-                let re = match argn(0) {
-                    Some(e) => self.regex_of(e)?,
-                    None => return self.fatal(format!("{name}: missing arguments")),
-                };
-                let repl = self.eval_str(argn(1))?;
-                let target = argn(2).cloned().unwrap_or(Expr::Field(Box::new(Expr::Num(0.0))));
-                let tv = self.eval(&target)?;
-                let ts = self.to_str(&tv);
-                let (out, n) = awk_sub(&re, &repl, &ts, name == "gsub");
-                if n > 0 {
-                    self.assign(&target, Val::Str(out))?;
+        })
+    }
+
+    #[inline(never)]
+    fn bi_index(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let s = self.eval_str(argn(0))?;
+            let t = self.eval_str(argn(1))?;
+            let pos = if t.is_empty() { Some(0) } else { memchr::memmem::find(&s, &t) };
+            Val::Num(pos.map(|p| p + 1).unwrap_or(0) as f64)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_split(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let s = self.eval_str(argn(0))?;
+            let Some(Expr::Var(av)) = argn(1) else { return self.fatal("split: second argument is not an array") };
+            let mode = match argn(2) {
+                None => self.fs_mode(),
+                Some(Expr::Regex(i)) => FsMode::Re(self.prog.prog.regexes[*i].clone()),
+                Some(e) => {
+                    let v = self.eval(e)?;
+                    let fs = self.to_str(&v);
+                    self.make_fs(&fs)
                 }
-                Val::Num(n as f64)
+            };
+            let parts = self.split_with(&s, &mode, false)?;
+            let id = self.array_id(*av)?;
+            self.arrays[id].clear();
+            for (i, p) in parts.iter().enumerate() {
+                if i % 4096 == 4095 {
+                    limits::checkpoint()?;
+                }
+                self.arrays[id].set((i + 1).to_string().into_bytes(), Val::input(p.clone()));
             }
-            "match" => {
-                let s = self.eval_str(argn(0))?;
-                let re = match argn(1) {
-                    Some(e) => self.regex_of(e)?,
-                    None => return self.fatal("match: missing arguments"),
-                };
-                let (start, len) = match re.captures(&s) {
-                    Some(c) => {
-                        let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
-                        if let Some(Expr::Var(av)) = argn(2) {
-                            let id = self.array_id(*av)?;
-                            self.arrays[id].clear();
-                            for (gi, g) in c.iter().enumerate() {
-                                if let Some(g) = g {
-                                    self.arrays[id].set(gi.to_string().into_bytes(), Val::input(g.as_bytes().to_vec()));
-                                    self.arrays[id].set(format!("{gi}\x1cstart").into_bytes(), Val::Num((g.start() + 1) as f64));
-                                    self.arrays[id].set(format!("{gi}\x1clength").into_bytes(), Val::Num((g.end() - g.start()) as f64));
-                                }
+            Val::Num(parts.len() as f64)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_sub(&mut self, name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let re = match argn(0) {
+                Some(e) => self.regex_of(e)?,
+                None => return self.fatal(format!("{name}: missing arguments")),
+            };
+            let repl = self.eval_str(argn(1))?;
+            let target = argn(2).cloned().unwrap_or(Expr::Field(Box::new(Expr::Num(0.0))));
+            let tv = self.eval(&target)?;
+            let ts = self.to_str(&tv);
+            let (out, n) = awk_sub(&re, &repl, &ts, name == "gsub")?;
+            if n > 0 {
+                self.assign(&target, Val::Str(out))?;
+            }
+            Val::Num(n as f64)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_match(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let s = self.eval_str(argn(0))?;
+            let re = match argn(1) {
+                Some(e) => self.regex_of(e)?,
+                None => return self.fatal("match: missing arguments"),
+            };
+            let (start, len) = match re.captures(&s) {
+                Some(c) => {
+                    let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
+                    if let Some(Expr::Var(av)) = argn(2) {
+                        let id = self.array_id(*av)?;
+                        self.arrays[id].clear();
+                        for (gi, g) in c.iter().enumerate() {
+                            if let Some(g) = g {
+                                self.arrays[id].set(gi.to_string().into_bytes(), Val::input(g.as_bytes().to_vec()));
+                                self.arrays[id].set(format!("{gi}\x1cstart").into_bytes(), Val::Num((g.start() + 1) as f64));
+                                self.arrays[id].set(format!("{gi}\x1clength").into_bytes(), Val::Num((g.end() - g.start()) as f64));
                             }
                         }
-                        ((m.0 + 1) as f64, (m.1 - m.0) as f64)
                     }
-                    None => (0.0, -1.0),
-                };
-                self.globals[G_RSTART] = Cell::Val(Val::Num(start));
-                self.globals[G_RLENGTH] = Cell::Val(Val::Num(len));
-                Val::Num(start)
-            }
-            "sprintf" => {
-                if args.is_empty() {
-                    return self.fatal("sprintf: no arguments");
+                    ((m.0 + 1) as f64, (m.1 - m.0) as f64)
                 }
-                let mut vals = Vec::new();
-                for a in args {
-                    vals.push(self.eval(a)?);
-                }
-                Val::Str(self.format(&vals)?)
+                None => (0.0, -1.0),
+            };
+            self.globals[G_RSTART] = Cell::Val(Val::Num(start));
+            self.globals[G_RLENGTH] = Cell::Val(Val::Num(len));
+            Val::Num(start)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_sprintf(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let _ = args;
+        Ok({
+            if args.is_empty() {
+                return self.fatal("sprintf: no arguments");
             }
+            let mut vals = Vec::new();
+            for a in args {
+                vals.push(self.eval(a)?);
+            }
+            Val::Str(self.format(&vals)?)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_atan2(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let y = self.eval_num(argn(0))?;
+            let x = self.eval_num(argn(1))?;
+            Val::Num(y.atan2(x))
+        })
+    }
+
+    #[inline(never)]
+    fn bi_rand(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let _ = args;
+        Ok({
+            // A small LCG; gawk's random() sequence is not reproduced.
+            self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            Val::Num(((self.rng >> 11) as f64) / ((1u64 << 53) as f64))
+        })
+    }
+
+    #[inline(never)]
+    fn bi_srand(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let prev = self.prev_seed;
+            let seed = match argn(0) {
+                Some(e) => self.eval(e)?.num(),
+                None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or(0.0),
+            };
+            self.prev_seed = seed;
+            self.rand_seed = seed;
+            self.rng = seed.to_bits() ^ 0x9E37_79B9_7F4A_7C15;
+            Val::Num(prev)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_system(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let _ = args;
+        Ok({
+            self.flush()?;
+            self.warn("system(): running commands is not supported here");
+            Val::Num(-1.0)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_close(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let n = self.eval_str(argn(0))?;
+            let n = String::from_utf8_lossy(&n).into_owned();
+            let mut r = -1.0;
+            if self.files.remove(&n).is_some() {
+                r = 0.0;
+            }
+            if let Some((data, append)) = self.out_files.remove(&n) {
+                self.write_file(&n, data, append)?;
+                // Later writes to the same name start a new file.
+                r = 0.0;
+            }
+            Val::Num(r)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_fflush(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let _ = args;
+        Ok({
+            self.flush()?;
+            Val::Num(0.0)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_strftime(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let fmt = match argn(0) {
+                Some(e) => {
+                    let v = self.eval(e)?;
+                    self.to_str(&v)
+                }
+                None => b"%a %b %e %H:%M:%S %Z %Y".to_vec(),
+            };
+            let t = match argn(1) {
+                Some(e) => self.eval(e)?.num() as i64,
+                None => chrono::Utc::now().timestamp(),
+            };
+            let dt = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+            let f = String::from_utf8_lossy(&fmt).replace("%Z", "UTC");
+            let mut s = String::new();
+            use std::fmt::Write;
+            if write!(s, "{}", dt.format(&f)).is_err() {
+                s.clear();
+            }
+            Val::Str(s.into_bytes())
+        })
+    }
+
+    #[inline(never)]
+    fn bi_gensub(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let re = match argn(0) {
+                Some(e) => self.regex_of(e)?,
+                None => return self.fatal("gensub: missing arguments"),
+            };
+            let repl = self.eval_str(argn(1))?;
+            let how = self.eval_str(argn(2))?;
+            let target = match argn(3) {
+                Some(e) => {
+                    let v = self.eval(e)?;
+                    self.to_str(&v)
+                }
+                None => self.record.clone(),
+            };
+            let global = how.first().is_some_and(|c| *c == b'g' || *c == b'G');
+            let nth = if global { 0 } else { (str_to_num(&how) as usize).max(1) };
+            Val::Str(gensub(&re, &repl, &target, global, nth)?)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_asort(&mut self, name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let Some(Expr::Var(src)) = argn(0) else { return self.fatal(format!("{name}: first argument is not an array")) };
+            let sid = self.array_id(*src)?;
+            let keys = self.arrays[sid].keys()?;
+            let mut items: Vec<Val> = if name == "asort" {
+                keys.iter().filter_map(|k| self.arrays[sid].get(k).cloned()).collect()
+            } else {
+                keys.into_iter().map(Val::Str).collect()
+            };
+            items.sort_by(|a, b| {
+                let an = matches!(a, Val::Num(_)) || matches!(a, Val::StrNum(_));
+                let bn = matches!(b, Val::Num(_)) || matches!(b, Val::StrNum(_));
+                match (an, bn) {
+                    (true, true) => a.num().partial_cmp(&b.num()).unwrap_or(std::cmp::Ordering::Equal),
+                    (true, false) => std::cmp::Ordering::Less,
+                    (false, true) => std::cmp::Ordering::Greater,
+                    _ => self.to_str(a).cmp(&self.to_str(b)),
+                }
+            });
+            let did = match argn(1) {
+                Some(Expr::Var(d)) => self.array_id(*d)?,
+                _ => sid,
+            };
+            self.arrays[did].clear();
+            let n = items.len();
+            for (i, v) in items.into_iter().enumerate() {
+                if i % 4096 == 4095 {
+                    limits::checkpoint()?;
+                }
+                self.arrays[did].set((i + 1).to_string().into_bytes(), v);
+            }
+            Val::Num(n as f64)
+        })
+    }
+
+    #[inline(never)]
+    fn bi_mktime(&mut self, _name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok({
+            let s = self.eval_str(argn(0))?;
+            let parts: Vec<i64> = String::from_utf8_lossy(&s).split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            if parts.len() < 6 {
+                Val::Num(-1.0)
+            } else {
+                let d = chrono::NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
+                    .and_then(|d| d.and_hms_opt(parts[3] as u32, parts[4] as u32, parts[5] as u32));
+                match d {
+                    Some(d) => Val::Num(d.and_utc().timestamp() as f64),
+                    None => Val::Num(-1.0),
+                }
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn bi_simple(&mut self, name: &str, args: &[Expr]) -> R<Val> {
+        let argn = |k: usize| -> Option<&Expr> { args.get(k) };
+        Ok(match name {
             "sin" => Val::Num(self.eval_num(argn(0))?.sin()),
             "cos" => Val::Num(self.eval_num(argn(0))?.cos()),
-            "atan2" => {
-                let y = self.eval_num(argn(0))?;
-                let x = self.eval_num(argn(1))?;
-                Val::Num(y.atan2(x))
-            }
             "exp" => Val::Num(self.eval_num(argn(0))?.exp()),
             "log" => Val::Num(self.eval_num(argn(0))?.ln()),
             "sqrt" => Val::Num(self.eval_num(argn(0))?.sqrt()),
             "int" => Val::Num(self.eval_num(argn(0))?.trunc()),
-            "rand" => {
-                // A small LCG; gawk's random() sequence is not reproduced.
-                self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                Val::Num(((self.rng >> 11) as f64) / ((1u64 << 53) as f64))
-            }
-            "srand" => {
-                let prev = self.prev_seed;
-                let seed = match argn(0) {
-                    Some(e) => self.eval(e)?.num(),
-                    None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or(0.0),
-                };
-                self.prev_seed = seed;
-                self.rand_seed = seed;
-                self.rng = seed.to_bits() ^ 0x9E37_79B9_7F4A_7C15;
-                Val::Num(prev)
-            }
             "tolower" => Val::Str(self.eval_str(argn(0))?.to_ascii_lowercase()),
             "toupper" => Val::Str(self.eval_str(argn(0))?.to_ascii_uppercase()),
-            "system" => {
-                self.flush()?;
-                self.warn("system(): running commands is not supported here");
-                Val::Num(-1.0)
-            }
-            "close" => {
-                let n = self.eval_str(argn(0))?;
-                let n = String::from_utf8_lossy(&n).into_owned();
-                let mut r = -1.0;
-                if self.files.remove(&n).is_some() {
-                    r = 0.0;
-                }
-                if let Some((data, append)) = self.out_files.remove(&n) {
-                    self.write_file(&n, data, append)?;
-                    // Later writes to the same name start a new file.
-                    r = 0.0;
-                }
-                Val::Num(r)
-            }
-            "fflush" => {
-                self.flush()?;
-                Val::Num(0.0)
-            }
             "systime" => Val::Num(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or(0.0)),
-            "strftime" => {
-                let fmt = match argn(0) {
-                    Some(e) => {
-                        let v = self.eval(e)?;
-                        self.to_str(&v)
-                    }
-                    None => b"%a %b %e %H:%M:%S %Z %Y".to_vec(),
-                };
-                let t = match argn(1) {
-                    Some(e) => self.eval(e)?.num() as i64,
-                    None => chrono::Utc::now().timestamp(),
-                };
-                let dt = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
-                let f = String::from_utf8_lossy(&fmt).replace("%Z", "UTC");
-                let mut s = String::new();
-                use std::fmt::Write;
-                if write!(s, "{}", dt.format(&f)).is_err() {
-                    s.clear();
-                }
-                Val::Str(s.into_bytes())
-            }
-            "gensub" => {
-                let re = match argn(0) {
-                    Some(e) => self.regex_of(e)?,
-                    None => return self.fatal("gensub: missing arguments"),
-                };
-                let repl = self.eval_str(argn(1))?;
-                let how = self.eval_str(argn(2))?;
-                let target = match argn(3) {
-                    Some(e) => {
-                        let v = self.eval(e)?;
-                        self.to_str(&v)
-                    }
-                    None => self.record.clone(),
-                };
-                let global = how.first().is_some_and(|c| *c == b'g' || *c == b'G');
-                let nth = if global { 0 } else { (str_to_num(&how) as usize).max(1) };
-                Val::Str(gensub(&re, &repl, &target, global, nth))
-            }
-            "asort" | "asorti" => {
-                let Some(Expr::Var(src)) = argn(0) else { return self.fatal(format!("{name}: first argument is not an array")) };
-                let sid = self.array_id(*src)?;
-                let mut items: Vec<Val> = if name == "asort" {
-                    self.arrays[sid].keys().iter().filter_map(|k| self.arrays[sid].get(k).cloned()).collect()
-                } else {
-                    self.arrays[sid].keys().into_iter().map(Val::Str).collect()
-                };
-                items.sort_by(|a, b| {
-                    let an = matches!(a, Val::Num(_)) || matches!(a, Val::StrNum(_));
-                    let bn = matches!(b, Val::Num(_)) || matches!(b, Val::StrNum(_));
-                    match (an, bn) {
-                        (true, true) => a.num().partial_cmp(&b.num()).unwrap_or(std::cmp::Ordering::Equal),
-                        (true, false) => std::cmp::Ordering::Less,
-                        (false, true) => std::cmp::Ordering::Greater,
-                        _ => self.to_str(a).cmp(&self.to_str(b)),
-                    }
-                });
-                let did = match argn(1) {
-                    Some(Expr::Var(d)) => self.array_id(*d)?,
-                    _ => sid,
-                };
-                self.arrays[did].clear();
-                let n = items.len();
-                for (i, v) in items.into_iter().enumerate() {
-                    self.arrays[did].set((i + 1).to_string().into_bytes(), v);
-                }
-                Val::Num(n as f64)
-            }
-            "mktime" => {
-                let s = self.eval_str(argn(0))?;
-                let parts: Vec<i64> = String::from_utf8_lossy(&s).split_whitespace().filter_map(|x| x.parse().ok()).collect();
-                if parts.len() < 6 {
-                    Val::Num(-1.0)
-                } else {
-                    let d = chrono::NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
-                        .and_then(|d| d.and_hms_opt(parts[3] as u32, parts[4] as u32, parts[5] as u32));
-                    match d {
-                        Some(d) => Val::Num(d.and_utc().timestamp() as f64),
-                        None => Val::Num(-1.0),
-                    }
-                }
-            }
             _ => return self.fatal(format!("function `{name}' not defined")),
         })
     }
@@ -2573,7 +3172,7 @@ impl Interp {
         match e {
             Some(e) => {
                 let v = self.eval(e)?;
-                Ok(self.to_str(&v))
+                Ok(self.into_str(v))
             }
             None => Ok(Vec::new()),
         }
@@ -2605,21 +3204,38 @@ impl Interp {
                 continue;
             }
             let (mut spec, ci, sw, sp) = cfmt::parse_spec(&f, i + 1);
+            // Width and precision as written (`cfmt` clamps them to 1 MiB).
+            let (mut width, mut prec) = raw_width_prec(&f[i + 1..ci.min(f.len())]);
             if sw {
                 let w = vals.get(ai).map(|v| v.num()).unwrap_or(0.0) as i64;
                 ai += 1;
                 spec.star_width(w);
+                width = w.unsigned_abs().try_into().unwrap_or(usize::MAX);
             }
             if sp {
                 let p = vals.get(ai).map(|v| v.num()).unwrap_or(0.0) as i64;
                 ai += 1;
                 spec.star_prec(p);
+                prec = (p >= 0).then(|| p.try_into().unwrap_or(usize::MAX));
             }
             let Some(&conv) = f.get(ci) else {
                 out.extend_from_slice(&f[i..]);
                 break;
             };
             spec.conv = conv as char;
+            // What this conversion prints: at least its width, and its precision in digits
+            // for numbers (a `%s` precision only cuts).
+            let digits = if matches!(conv, b's' | b'c') { 0 } else { prec.unwrap_or(0) };
+            let size = width.max(digits);
+            if size >= 1 << 16 {
+                reserve(size.saturating_add(64))?;
+            }
+            // Past `cfmt`'s clamp, the width is applied here (as C's printf would).
+            let wide = (width > CFMT_CAP).then(|| {
+                spec.width = None;
+                width
+            });
+            let start = out.len();
             let arg = vals.get(ai).cloned();
             let known = matches!(conv, b'd' | b'i' | b'o' | b'x' | b'X' | b'u' | b'c' | b's' | b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A');
             if !known {
@@ -2642,7 +3258,7 @@ impl Interp {
                         let s = cfmt::fmt_float(&sp2, n);
                         out.extend_from_slice(s.replace(".000000", "").as_bytes());
                     } else if n.abs() < 9.2e18 {
-                        out.extend_from_slice(cfmt::fmt_signed(&spec, n.trunc() as i128).as_bytes());
+                        out.extend_from_slice(&fmt_int(&spec, n.trunc() as i128, prec));
                     } else {
                         let mut sp2 = spec.clone();
                         sp2.conv = 'f';
@@ -2653,7 +3269,7 @@ impl Interp {
                 b'o' | b'x' | b'X' | b'u' => {
                     let n = arg.num().trunc();
                     let v = if n < 0.0 { (n as i64) as u64 } else { n as u64 };
-                    out.extend_from_slice(cfmt::fmt_unsigned(&spec, v).as_bytes());
+                    out.extend_from_slice(&fmt_uint(&spec, v, prec));
                 }
                 b'c' => {
                     let body = match &arg {
@@ -2675,7 +3291,12 @@ impl Interp {
                 }
                 b's' => {
                     let s = self.to_str(&arg);
-                    out.extend_from_slice(&cfmt::fmt_str(&spec, &s));
+                    let cut = match prec {
+                        Some(p) if p < s.len() => &s[..p],
+                        _ => &s[..],
+                    };
+                    spec.prec = None;
+                    out.extend_from_slice(&cfmt::fmt_str(&spec, cut));
                 }
                 _ => {
                     if conv == b'a' || conv == b'A' {
@@ -2683,6 +3304,9 @@ impl Interp {
                     }
                     out.extend_from_slice(cfmt::fmt_float(&spec, arg.num()).as_bytes());
                 }
+            }
+            if let Some(w) = wide {
+                widen(&mut out, start, w, &spec);
             }
             i = ci + 1;
         }
@@ -2698,28 +3322,30 @@ impl Interp {
         Ok(())
     }
 
+    /// Output for stdout: sent on in 64 KiB pieces.
+    fn to_stdout(&mut self, data: &[u8]) -> R<()> {
+        self.out.extend_from_slice(data);
+        if self.out.len() >= 64 * 1024 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     fn emit(&mut self, data: Vec<u8>, redir: &Option<Redir>) -> R<()> {
         match redir {
-            None => {
-                self.out.extend_from_slice(&data);
-                if self.out.len() >= 64 * 1024 {
-                    self.flush()?;
-                }
-                Ok(())
-            }
+            None => self.to_stdout(&data),
             Some(Redir::File(e)) | Some(Redir::Append(e)) => {
                 let append = matches!(redir, Some(Redir::Append(_)));
                 let v = self.eval(e)?;
                 let name = String::from_utf8_lossy(&self.to_str(&v)).into_owned();
                 match name.as_str() {
-                    "/dev/stdout" | "-" => {
-                        self.out.extend_from_slice(&data);
-                        return Ok(());
-                    }
+                    "/dev/stdout" | "-" => return self.to_stdout(&data),
                     "/dev/stderr" => {
                         self.flush()?;
                         return self.send(Req::Err(data));
                     }
+                    // Kept nowhere (not piled up until the end, as files are).
+                    "/dev/null" => return Ok(()),
                     _ => {}
                 }
                 let entry = self.out_files.entry(name).or_insert_with(|| (Vec::new(), append));
@@ -2735,8 +3361,7 @@ impl Interp {
                     return self.send(Req::Err(data));
                 }
                 if cmd.trim() == "cat" {
-                    self.out.extend_from_slice(&data);
-                    return Ok(());
+                    return self.to_stdout(&data);
                 }
                 self.fatal(format!("print | \"{cmd}\": running commands is not supported here"))
             }
@@ -2756,132 +3381,184 @@ impl Interp {
 
     fn exec(&mut self, s: &Stmt) -> R<()> {
         self.check_cancel()?;
+        self.enter()?;
+        let r = self.exec_inner(s);
+        self.depth -= 1;
+        r
+    }
+
+    /// One statement; each kind in a function of its own (see `eval_inner`).
+    fn exec_inner(&mut self, s: &Stmt) -> R<()> {
         match s {
-            Stmt::Expr(e) | Stmt::Getline(e) => {
-                self.eval(e)?;
-            }
-            Stmt::Print(args, redir) => {
-                let mut line = Vec::new();
-                if args.is_empty() {
-                    line.extend_from_slice(&self.record.clone());
-                } else {
-                    let ofs = self.gstr(G_OFS);
-                    for (i, a) in args.iter().enumerate() {
-                        if i > 0 {
-                            line.extend_from_slice(&ofs);
-                        }
-                        let v = self.eval(a)?;
-                        line.extend_from_slice(&self.to_out_str(&v));
-                    }
-                }
-                let ors = self.gstr(G_ORS);
-                line.extend_from_slice(&ors);
-                self.emit(line, redir)?;
-            }
-            Stmt::Printf(args, redir) => {
-                let mut vals = Vec::new();
-                for a in args {
-                    vals.push(self.eval(a)?);
-                }
-                let s = self.format(&vals)?;
-                self.emit(s, redir)?;
-            }
-            Stmt::If(c, a, b) => {
-                if self.eval(c)?.truthy() {
-                    self.exec(a)?;
-                } else if let Some(b) = b {
-                    self.exec(b)?;
-                }
-            }
-            Stmt::While(c, body) => {
-                while self.eval(c)?.truthy() {
-                    self.check_cancel()?;
-                    match self.exec(body) {
-                        Err(Ctl::Break) => break,
-                        Err(Ctl::Continue) | Ok(()) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Stmt::Do(body, c) => loop {
-                self.check_cancel()?;
-                match self.exec(body) {
-                    Err(Ctl::Break) => break,
-                    Err(Ctl::Continue) | Ok(()) => {}
-                    Err(e) => return Err(e),
-                }
-                if !self.eval(c)?.truthy() {
-                    break;
-                }
-            },
-            Stmt::For(init, cond, step, body) => {
-                if let Some(i) = init {
-                    self.exec(i)?;
-                }
-                loop {
-                    self.check_cancel()?;
-                    if let Some(c) = cond {
-                        if !self.eval(c)?.truthy() {
-                            break;
-                        }
-                    }
-                    match self.exec(body) {
-                        Err(Ctl::Break) => break,
-                        Err(Ctl::Continue) | Ok(()) => {}
-                        Err(e) => return Err(e),
-                    }
-                    if let Some(st) = step {
-                        self.exec(st)?;
-                    }
-                }
-            }
-            Stmt::ForIn(k, a, body) => {
-                let id = self.array_id(*a)?;
-                let keys = self.arrays[id].keys();
-                for key in keys {
-                    if self.arrays[id].get(&key).is_none() {
-                        continue;
-                    }
-                    self.set_var(*k, Val::input(key))?;
-                    match self.exec(body) {
-                        Err(Ctl::Break) => break,
-                        Err(Ctl::Continue) | Ok(()) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Stmt::Block(b) => self.exec_block(b)?,
+            Stmt::Expr(Expr::Assign(op, lhs, rhs)) => self.exec_assign(*op, lhs, rhs),
+            Stmt::Expr(e) | Stmt::Getline(e) => self.eval(e).map(drop),
+            Stmt::Print(args, redir) => self.exec_print(args, redir),
+            Stmt::Printf(args, redir) => self.exec_printf(args, redir),
+            Stmt::If(c, a, b) => self.exec_if(c, a, b.as_deref()),
+            Stmt::While(c, body) => self.exec_while(c, body),
+            Stmt::Do(body, c) => self.exec_do(body, c),
+            Stmt::For(init, cond, step, body) => self.exec_for(init.as_deref(), cond.as_ref(), step.as_deref(), body),
+            Stmt::ForIn(k, a, body) => self.exec_for_in(*k, *a, body),
+            Stmt::Block(b) => self.exec_block(b),
             Stmt::Next => {
                 if self.in_end {
                     return self.fatal("`next' used in END action");
                 }
-                return Err(Ctl::Next);
+                Err(Ctl::Next)
             }
-            Stmt::NextFile => return Err(Ctl::NextFile),
-            Stmt::Exit(e) => {
-                if let Some(e) = e {
-                    self.exit_code = self.eval(e)?.num() as i32;
+            Stmt::NextFile => Err(Ctl::NextFile),
+            Stmt::Exit(e) => self.exec_exit(e.as_ref()),
+            Stmt::Return(e) => self.exec_return(e.as_ref()),
+            Stmt::Break => Err(Ctl::Break),
+            Stmt::Continue => Err(Ctl::Continue),
+            Stmt::Delete(v, idx) => self.exec_delete(*v, idx.as_deref()),
+        }
+    }
+
+    #[inline(never)]
+    fn exec_print(&mut self, args: &[Expr], redir: &Option<Redir>) -> R<()> {
+        let mut line = Vec::new();
+        if args.is_empty() {
+            line.extend_from_slice(&self.record);
+        } else {
+            let ofs = self.gstr(G_OFS);
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    line.extend_from_slice(&ofs);
                 }
-                return Err(Ctl::Exit);
-            }
-            Stmt::Return(e) => {
-                let v = match e {
-                    Some(e) => self.eval(e)?,
-                    None => Val::Uninit,
+                let v = self.eval(a)?;
+                let s = match v {
+                    Val::Num(_) => self.to_out_str(&v),
+                    other => self.into_str(other),
                 };
-                return Err(Ctl::Return(v));
+                room(&line, s.len())?;
+                line.extend_from_slice(&s);
             }
-            Stmt::Break => return Err(Ctl::Break),
-            Stmt::Continue => return Err(Ctl::Continue),
-            Stmt::Delete(v, idx) => {
-                let id = self.array_id(*v)?;
-                match idx {
-                    None => self.arrays[id].clear(),
-                    Some(ix) => {
-                        let k = self.subscript(ix)?;
-                        self.arrays[id].remove(&k);
-                    }
+        }
+        let ors = self.gstr(G_ORS);
+        line.extend_from_slice(&ors);
+        self.emit(line, redir)
+    }
+
+    #[inline(never)]
+    fn exec_printf(&mut self, args: &[Expr], redir: &Option<Redir>) -> R<()> {
+        let mut vals = Vec::new();
+        for a in args {
+            vals.push(self.eval(a)?);
+        }
+        let s = self.format(&vals)?;
+        self.emit(s, redir)
+    }
+
+    #[inline(never)]
+    fn exec_if(&mut self, c: &Expr, a: &Stmt, b: Option<&Stmt>) -> R<()> {
+        if self.eval(c)?.truthy() {
+            self.exec(a)
+        } else if let Some(b) = b {
+            self.exec(b)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline(never)]
+    fn exec_while(&mut self, c: &Expr, body: &Stmt) -> R<()> {
+        while self.eval(c)?.truthy() {
+            self.check_cancel()?;
+            match self.exec(body) {
+                Err(Ctl::Break) => break,
+                Err(Ctl::Continue) | Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_do(&mut self, body: &Stmt, c: &Expr) -> R<()> {
+        loop {
+            self.check_cancel()?;
+            match self.exec(body) {
+                Err(Ctl::Break) => break,
+                Err(Ctl::Continue) | Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+            if !self.eval(c)?.truthy() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_for(&mut self, init: Option<&Stmt>, cond: Option<&Expr>, step: Option<&Stmt>, body: &Stmt) -> R<()> {
+        if let Some(i) = init {
+            self.exec(i)?;
+        }
+        loop {
+            self.check_cancel()?;
+            if let Some(c) = cond {
+                if !self.eval(c)?.truthy() {
+                    break;
                 }
+            }
+            match self.exec(body) {
+                Err(Ctl::Break) => break,
+                Err(Ctl::Continue) | Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+            if let Some(st) = step {
+                self.exec(st)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_for_in(&mut self, k: Var, a: Var, body: &Stmt) -> R<()> {
+        let id = self.array_id(a)?;
+        let keys = self.arrays[id].keys()?;
+        for key in keys {
+            if self.arrays[id].get(&key).is_none() {
+                continue;
+            }
+            self.set_var(k, Val::input(key))?;
+            match self.exec(body) {
+                Err(Ctl::Break) => break,
+                Err(Ctl::Continue) | Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_exit(&mut self, e: Option<&Expr>) -> R<()> {
+        if let Some(e) = e {
+            // A status is a byte, as the shell sees it (`exit -1` is 255).
+            let n = self.eval(e)?.num();
+            self.exit_code = ((n as i64) & 0xff) as i32;
+        }
+        Err(Ctl::Exit)
+    }
+
+    #[inline(never)]
+    fn exec_return(&mut self, e: Option<&Expr>) -> R<()> {
+        let v = match e {
+            Some(e) => self.eval(e)?,
+            None => Val::Uninit,
+        };
+        Err(Ctl::Return(v))
+    }
+
+    #[inline(never)]
+    fn exec_delete(&mut self, v: Var, idx: Option<&[Expr]>) -> R<()> {
+        let id = self.array_id(v)?;
+        match idx {
+            None => self.arrays[id].clear(),
+            Some(ix) => {
+                let k = self.subscript(ix)?;
+                self.arrays[id].remove(&k);
             }
         }
         Ok(())
@@ -2945,6 +3622,7 @@ impl Interp {
         let has_main = prog.prog.rules.iter().any(|r| !matches!(r.pattern, Pattern::Begin));
         if !exiting && has_main {
             'records: loop {
+                self.check_cancel()?;
                 let Some(rec) = self.next_main()? else { break };
                 self.bump_nr();
                 self.set_record(rec);
@@ -3060,18 +3738,22 @@ fn take_record(buf: &[u8], rs: &[u8], eof: bool) -> Option<(Vec<u8>, usize)> {
 }
 
 /// sub/gsub: `&` is the match, `\&` a literal `&`, `\\` a backslash.
-fn awk_sub(re: &Regex, repl: &[u8], s: &[u8], global: bool) -> (Vec<u8>, usize) {
+fn awk_sub(re: &Regex, repl: &[u8], s: &[u8], global: bool) -> R<(Vec<u8>, usize)> {
     let mut out = Vec::with_capacity(s.len());
     let mut last = 0;
     let mut n = 0;
     let mut pos = 0;
     let mut prev_end: Option<usize> = None;
+    let mut tick = limits::Ticker::new();
     while pos <= s.len() {
+        tick.tick()?;
         let Some(m) = re.find_at(s, pos) else { break };
         if m.start() == m.end() && prev_end == Some(m.start()) {
             pos = m.start() + 1;
             continue;
         }
+        // Each `&` of the replacement copies the match: the output may outgrow the input.
+        room(&out, (m.start() - last).saturating_add(repl.len().saturating_mul(m.len().max(1))))?;
         out.extend_from_slice(&s[last..m.start()]);
         let mut i = 0;
         while i < repl.len() {
@@ -3101,16 +3783,18 @@ fn awk_sub(re: &Regex, repl: &[u8], s: &[u8], global: bool) -> (Vec<u8>, usize) 
         }
     }
     out.extend_from_slice(&s[last.min(s.len())..]);
-    (out, n)
+    Ok((out, n))
 }
 
-fn gensub(re: &Regex, repl: &[u8], s: &[u8], global: bool, nth: usize) -> Vec<u8> {
+fn gensub(re: &Regex, repl: &[u8], s: &[u8], global: bool, nth: usize) -> R<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len());
     let mut last = 0;
     let mut count = 0;
     let mut pos = 0;
     let mut prev_end: Option<usize> = None;
+    let mut tick = limits::Ticker::new();
     while pos <= s.len() {
+        tick.tick()?;
         let Some(c) = re.captures_at(s, pos) else { break };
         let Some(m) = c.get(0) else { break };
         if m.start() == m.end() && prev_end == Some(m.start()) {
@@ -3119,6 +3803,8 @@ fn gensub(re: &Regex, repl: &[u8], s: &[u8], global: bool, nth: usize) -> Vec<u8
         }
         count += 1;
         if global || count == nth {
+            // `&` and `\N` copy the match (or a group of it) for each occurrence.
+            room(&out, (m.start() - last).saturating_add(repl.len().saturating_mul(m.len().max(1))))?;
             out.extend_from_slice(&s[last..m.start()]);
             let mut i = 0;
             while i < repl.len() {
@@ -3156,7 +3842,7 @@ fn gensub(re: &Regex, repl: &[u8], s: &[u8], global: bool, nth: usize) -> Vec<u8
         }
     }
     out.extend_from_slice(&s[last.min(s.len())..]);
-    out
+    Ok(out)
 }
 
 // ================================================================ the command
@@ -3268,7 +3954,8 @@ pub async fn run(ctx: Ctx) -> i32 {
         Ok(p) => p,
         Err(e) => {
             let _ = ctx.stderr.write_str(&syntax_message(&name, &src, &e)).await;
-            return 1;
+            // Too deep to parse is a limit, not a mistake: fatal's status.
+            return if e.msg == TOO_DEEP { 2 } else { 1 };
         }
     };
     let nrules = prog.rules.len();
@@ -3304,6 +3991,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         name: name.clone(),
         in_end: false,
         fs_cache: None,
+        depth: 0,
     };
     let set = |interp: &mut Interp, k: usize, v: Val| interp.globals[k] = Cell::Val(v);
     set(&mut interp, G_NR, Val::Num(0.0));
@@ -3349,7 +4037,9 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
     }
 
-    let worker = tokio::task::spawn_blocking(move || {
+    // The interpreter's thread carries the execute's context: its checkpoints see the stop
+    // switch and the memory budget.
+    let worker = limits::spawn_blocking(move || {
         let r = interp.run();
         let mut code = interp.exit_code;
         let mut fatal = None;
@@ -3360,6 +4050,10 @@ pub async fn run(ctx: Ctx) -> i32 {
                 fatal = Some(m);
                 code = 2;
             }
+            // Over the budget: say so as awk would (the execute then ends with it too).
+            Err(Ctl::Stop(Stop::Memory)) => return (2, Some(Stop::Memory.to_string())),
+            // Cancelled: nobody waits for the output any more.
+            Err(Ctl::Stop(_)) => return (EXIT_PIPE, None),
             Err(_) => {}
         }
         if interp.flush().is_err() {

@@ -4,6 +4,7 @@ use base64::Engine;
 
 use super::args::{self, flag, value};
 use super::common;
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 
 const SPEC: &[args::Opt] = &[flag('d', "decode"), flag('i', "ignore-garbage"), value('w', "wrap")];
@@ -18,13 +19,17 @@ pub async fn run(ctx: Ctx) -> i32 {
         return 1;
     }
     let op = p.operands.first().cloned().unwrap_or_else(|| "-".into());
-    let wrap = match p.value("w").map(|w| w.parse::<usize>()) {
+    // GNU: any non-negative intmax_t; one too large for it means no wrapping.
+    let wrap = match p.value("w") {
         None => 76,
-        Some(Ok(w)) => w,
-        Some(Err(_)) => {
-            ctx.err(format!("invalid wrap size: '{}'", p.value("w").unwrap_or(""))).await;
-            return 1;
-        }
+        Some(w) => match textutil::xstrtoimax(w) {
+            Ok(n) if n >= 0 => usize::try_from(n).unwrap_or(0),
+            Err(textutil::NumError::Overflow) if !w.trim_start().starts_with('-') => 0,
+            _ => {
+                ctx.err(format!("invalid wrap size: '{w}'")).await;
+                return 1;
+            }
+        },
     };
     let data = match common::read_all(&ctx, &op).await {
         Ok(d) => d,
@@ -47,7 +52,11 @@ pub async fn run(ctx: Ctx) -> i32 {
         let mut out = Vec::new();
         let mut ok = bad == clean.len();
         let clean = &clean[..bad];
+        let mut ticker = crate::limits::Ticker::new();
         for chunk in clean.chunks(4) {
+            if let Err(why) = ticker.tick() {
+                return textutil::halt(&ctx, why).await;
+            }
             let padded = if chunk.len() < 4 {
                 let mut c = chunk.to_vec();
                 while c.len() < 4 {
@@ -82,23 +91,31 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         return 0;
     }
-    let enc = eng.encode(&data);
-    let mut out = String::with_capacity(enc.len() + enc.len() / 76 + 2);
-    if wrap == 0 {
-        out.push_str(&enc);
-    } else {
-        for (i, ch) in enc.as_bytes().chunks(wrap).enumerate() {
-            if i > 0 {
-                out.push('\n');
+    // Encoded and written a slice at a time (a multiple of 3 bytes in, 4 out).
+    let mut out = Out::new(&ctx.stdout);
+    let mut column = 0usize;
+    for piece in data.chunks(3 * 16 * 1024) {
+        let enc = eng.encode(piece);
+        let mut rest = enc.as_bytes();
+        while !rest.is_empty() {
+            let take = if wrap == 0 { rest.len() } else { (wrap - column).min(rest.len()) };
+            out.buf().extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            column += take;
+            if wrap > 0 && column == wrap {
+                out.buf().push(b'\n');
+                column = 0;
             }
-            out.push_str(std::str::from_utf8(ch).unwrap_or(""));
         }
-        if !enc.is_empty() {
-            out.push('\n');
+        if out.maybe_flush().await.is_err() {
+            return EXIT_PIPE;
         }
     }
-    match common::out(&ctx, out).await {
-        Ok(()) => 0,
-        Err(c) => c,
+    if wrap > 0 && column > 0 {
+        out.buf().push(b'\n');
     }
+    if out.flush().await.is_err() {
+        return EXIT_PIPE;
+    }
+    0
 }

@@ -4,6 +4,7 @@
 
 use super::args::{self, flag};
 use super::prefetch::Prefetch;
+use super::textutil;
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
 
@@ -115,8 +116,14 @@ enum Stop {
     Read(crate::vfs::FsError),
 }
 
+/// A checkpoint failed: the execute is being dropped (see `textutil::halt`).
+fn stopped(why: crate::limits::Stop) -> Stop {
+    Stop::Read(textutil::stop_error(why))
+}
+
 async fn copy(ctx: &Ctx, mut r: Reader<'_>) -> Result<(), Stop> {
     while let Some(chunk) = r.chunk().await.map_err(Stop::Read)? {
+        textutil::checkpoint().await.map_err(stopped)?;
         ctx.stdout.write(chunk).await.map_err(|_| Stop::Pipe)?;
     }
     Ok(())
@@ -125,7 +132,9 @@ async fn copy(ctx: &Ctx, mut r: Reader<'_>) -> Result<(), Stop> {
 async fn styled(ctx: &Ctx, r: Reader<'_>, st: Style, state: &mut State) -> Result<(), Stop> {
     let mut lines = LineReader::new(r);
     let mut out = Vec::with_capacity(64 * 1024);
+    let mut ticker = crate::limits::Ticker::new();
     while let Some(line) = lines.next_line().await.map_err(Stop::Read)? {
+        textutil::ticked(&mut ticker).await.map_err(stopped)?;
         let (body, nl) = match line.strip_suffix(b"\n") {
             Some(b) => (b, true),
             None => (&line[..], false),

@@ -59,7 +59,11 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut line = 1u64;
     let mut differ = false;
     let mut out = String::new();
+    let mut tick = crate::limits::Ticker::new();
     for i in 0..common_len {
+        if super::textutil::ticked(&mut tick).await.is_err() {
+            return 2;
+        }
         if da[i] != db[i] {
             differ = true;
             if silent {
@@ -67,6 +71,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             if p.has("l") {
                 out.push_str(&format!("{:>width$} {:>3o} {:>3o}\n", i + 1, da[i], db[i]));
+                if out.len() >= 64 << 10 && ctx.stdout.write(std::mem::take(&mut out).into_bytes()).await.is_err() {
+                    return EXIT_PIPE;
+                }
                 continue;
             }
             let msg = if p.has("b") {

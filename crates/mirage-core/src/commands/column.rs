@@ -28,6 +28,20 @@ fn width(s: &[u8]) -> usize {
     }
 }
 
+/// util-linux's `strtou32_or_err`: a number up to `u32::MAX`; `Err` holds the errno text
+/// after the quoted value (none for garbage).
+fn strtou32(v: &str) -> Result<u32, &'static str> {
+    let t = v.trim_start();
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if t.starts_with('-') && t[1..].bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return Err(": Numerical result out of range");
+    }
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("");
+    }
+    digits.parse::<u32>().map_err(|_| ": Numerical result out of range")
+}
+
 pub async fn run(ctx: Ctx) -> i32 {
     let p = match textutil::parse_or_usage(&ctx, SPEC, 1).await {
         Ok(p) => p,
@@ -37,20 +51,41 @@ pub async fn run(ctx: Ctx) -> i32 {
     let seps: Option<Vec<u8>> = p.value("s").map(textutil::c_unescape);
     let out_sep = p.value("o").map(textutil::c_unescape).unwrap_or_else(|| b"  ".to_vec());
     let term_width: usize = match p.value("c") {
-        Some(v) => match v.parse() {
-            Ok(n) => n,
-            Err(_) => {
-                ctx.err(format!("invalid columns argument: '{v}'")).await;
+        Some(v) => match strtou32(v) {
+            Ok(n) => n as usize,
+            Err(suffix) => {
+                ctx.err(format!("invalid columns argument: '{v}'{suffix}")).await;
                 return 1;
             }
         },
-        None => ctx.env.get("COLUMNS").and_then(|c| c.parse().ok()).unwrap_or(80),
+        None => ctx.env.get("COLUMNS").and_then(|c| c.parse::<u32>().ok()).map(|c| c as usize).unwrap_or(80),
     };
-    let right: Vec<usize> = p
-        .value("R")
-        .map(|v| v.split(',').filter_map(|x| x.trim().parse::<usize>().ok()).collect())
-        .unwrap_or_default();
-    let limit: Option<usize> = p.value("l").and_then(|v| v.parse().ok());
+    let mut right: Vec<usize> = Vec::new();
+    for x in p.value("R").map(|v| v.split(',').collect::<Vec<_>>()).unwrap_or_default() {
+        if x.bytes().all(|b| b.is_ascii_digit()) && !x.is_empty() {
+            match strtou32(x) {
+                Ok(n) => right.push(n as usize),
+                Err(suffix) => {
+                    ctx.err(format!("failed to parse column: '{x}'{suffix}")).await;
+                    return 1;
+                }
+            }
+        }
+    }
+    let limit: Option<usize> = match p.value("l") {
+        Some(v) => match strtou32(v) {
+            Ok(0) => {
+                ctx.err("columns limit must be greater than zero").await;
+                return 1;
+            }
+            Ok(n) => Some(n as usize),
+            Err(suffix) => {
+                ctx.err(format!("invalid columns limit argument: '{v}'{suffix}")).await;
+                return 1;
+            }
+        },
+        None => None,
+    };
     let keep_empty = p.has("L");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
     let mut lines: Vec<Vec<u8>> = Vec::new();
@@ -58,7 +93,15 @@ pub async fn run(ctx: Ctx) -> i32 {
     for op in &operands {
         match textutil::read_all(&ctx, op).await {
             Ok(d) => {
-                for l in textutil::records(&d, b'\n') {
+                let recs = match textutil::records_checked(&d, b'\n') {
+                    Ok(r) => r,
+                    Err(why) => return textutil::halt(&ctx, why).await,
+                };
+                let mut ticker = crate::limits::Ticker::new();
+                for l in recs {
+                    if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                        return c;
+                    }
                     lines.push(l.to_vec());
                 }
             }

@@ -44,8 +44,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         }
     }
-    let a = textutil::records(&data[0], term);
-    let b = textutil::records(&data[1], term);
+    let (a, b) = match (textutil::records_checked(&data[0], term), textutil::records_checked(&data[1], term)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(why), _) | (_, Err(why)) => return textutil::halt(&ctx, why).await,
+    };
     let (mut i, mut j) = (0, 0);
     let mut out = Out::new(&ctx.stdout);
     let mut totals = [0u64; 3];
@@ -61,7 +63,11 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         v
     };
+    let mut ticker = crate::limits::Ticker::new();
     while i < a.len() || j < b.len() {
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
         let ord = match (a.get(i), b.get(j)) {
             (Some(x), Some(y)) => x.cmp(y),
             (Some(_), None) => Ordering::Less,

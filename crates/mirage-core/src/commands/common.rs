@@ -40,7 +40,13 @@ impl Buf {
             Ok(())
         }
     }
+    /// Send what is buffered; once the execute must stop, wait to be dropped with it
+    /// (`textutil::halt`).
     pub async fn flush(&mut self, ctx: &Ctx) -> Result<(), ()> {
+        if let Err(why) = crate::limits::checkpoint() {
+            super::textutil::halt_quietly(why).await;
+            return Err(());
+        }
         if self.data.is_empty() {
             return Ok(());
         }
@@ -54,10 +60,10 @@ pub async fn out(ctx: &Ctx, data: impl Into<bytes::Bytes>) -> Result<(), i32> {
     ctx.stdout.write(data).await.map_err(|_| EXIT_PIPE)
 }
 
-/// Read a whole operand (`-` = stdin).
+/// Read a whole operand (`-` = stdin), stopping at the memory budget or a deadline
+/// (`textutil::read_to_end`).
 pub async fn read_all(ctx: &Ctx, op: &str) -> Result<Vec<u8>, FsError> {
-    let mut r = ctx.open(op).await?;
-    r.read_to_end().await
+    super::textutil::read_all(ctx, op).await
 }
 
 /// An error for a path that does not name a directory's parent etc.

@@ -89,6 +89,9 @@ pub async fn copy_one(ctx: &Ctx, cmd: &str, src: &str, dst: &str, o: &CopyOpts) 
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut ok = true;
         for (rel, meta) in entries {
+            if super::textutil::checkpoint().await.is_err() {
+                return Ok(false);
+            }
             let s_typed = join_typed(src, &rel);
             let d_typed = join_typed(dst, &rel);
             let dchild = path::normalize(&dabs, &rel);

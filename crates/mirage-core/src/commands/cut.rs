@@ -20,33 +20,91 @@ const SPEC: &[args::Opt] = &[
 /// Inclusive 1-based ranges; `usize::MAX` is open-ended.
 type Ranges = Vec<(usize, usize)>;
 
+/// GNU's `set_fields`, character by character, with its messages: positions up to
+/// `SIZE_MAX - 1`, larger ones "too large".
 fn parse_list(s: &str, fields: bool) -> Result<Ranges, String> {
+    let b = s.as_bytes();
+    let from_1 = || if fields { "fields are numbered from 1".to_string() } else { "byte/character positions are numbered from 1".to_string() };
     let mut v: Ranges = Vec::new();
-    for part in s.split([',', ' ']) {
-        if part.is_empty() {
-            return Err("invalid byte, character or field list".into());
-        }
-        let (a, b) = match part.split_once('-') {
-            None => {
-                let n: usize = part.parse().map_err(|_| if fields { format!("invalid field value '{part}'") } else { format!("invalid byte/character position '{part}'") })?;
-                (n, n)
-            }
-            Some((a, b)) => {
-                if a.is_empty() && b.is_empty() {
-                    return Err("invalid range with no endpoint: -".into());
+    let mut initial: u64 = 1;
+    let mut value: u64 = 0;
+    let (mut lhs, mut rhs, mut dash) = (false, false, false);
+    let mut num_start: Option<usize> = None;
+    let mut in_digits = false;
+    let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX - 1);
+    let mut i = 0;
+    loop {
+        let c = b.get(i).copied();
+        match c {
+            Some(b'-') => {
+                in_digits = false;
+                if dash {
+                    return Err(if fields { "invalid field range".into() } else { "invalid byte or character range".into() });
                 }
-                let lo: usize = if a.is_empty() { 1 } else { a.parse().map_err(|_| format!("invalid byte/character position '{part}'"))? };
-                let hi: usize = if b.is_empty() { usize::MAX } else { b.parse().map_err(|_| format!("invalid byte/character position '{part}'"))? };
-                if hi < lo {
-                    return Err("invalid decreasing range".into());
+                dash = true;
+                i += 1;
+                if lhs && value == 0 {
+                    return Err(from_1());
                 }
-                (lo, hi)
+                initial = if lhs { value } else { 1 };
+                value = 0;
             }
-        };
-        if a == 0 {
-            return Err(if fields { "fields are numbered from 1".into() } else { "byte/character positions are numbered from 1".into() });
+            None | Some(b',') | Some(b' ') | Some(b'\t') => {
+                in_digits = false;
+                if dash {
+                    dash = false;
+                    if !lhs && !rhs {
+                        return Err("invalid range with no endpoint: -".into());
+                    }
+                    if !rhs {
+                        v.push((to_usize(initial), usize::MAX));
+                    } else {
+                        if value < initial {
+                            return Err("invalid decreasing range".into());
+                        }
+                        v.push((to_usize(initial), to_usize(value)));
+                    }
+                    value = 0;
+                } else {
+                    if value == 0 {
+                        return Err(from_1());
+                    }
+                    v.push((to_usize(value), to_usize(value)));
+                    value = 0;
+                }
+                if c.is_none() {
+                    break;
+                }
+                i += 1;
+                lhs = false;
+                rhs = false;
+            }
+            Some(d) if d.is_ascii_digit() => {
+                if !in_digits || num_start.is_none() {
+                    num_start = Some(i);
+                }
+                in_digits = true;
+                if dash {
+                    rhs = true;
+                } else {
+                    lhs = true;
+                }
+                match value.checked_mul(10).and_then(|x| x.checked_add((d - b'0') as u64)) {
+                    Some(x) if x != u64::MAX => value = x,
+                    _ => {
+                        let st = num_start.unwrap_or(i);
+                        let len = b[st..].iter().take_while(|c| c.is_ascii_digit()).count();
+                        let n = &s[st..st + len];
+                        return Err(if fields { format!("field number '{n}' is too large") } else { format!("byte/character offset '{n}' is too large") });
+                    }
+                }
+                i += 1;
+            }
+            Some(_) => {
+                let rest = String::from_utf8_lossy(&b[i..]);
+                return Err(if fields { format!("invalid field value '{rest}'") } else { format!("invalid byte/character position '{rest}'") });
+            }
         }
-        v.push((a, b));
     }
     v.sort();
     let mut merged: Ranges = Vec::new();
@@ -78,8 +136,11 @@ fn complement(r: &Ranges) -> Ranges {
     out
 }
 
+/// Whether position `i` is in one of the sorted, disjoint ranges (a binary search: a list
+/// may hold many ranges).
 fn selected(r: &Ranges, i: usize) -> bool {
-    r.iter().any(|&(a, b)| i >= a && i <= b)
+    let k = r.partition_point(|&(_, b)| b < i);
+    r.get(k).is_some_and(|&(a, _)| a <= i)
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -137,12 +198,23 @@ pub async fn run(ctx: Ctx) -> i32 {
         };
         let mut buf: Vec<u8> = Vec::new();
         let mut eof = false;
+        let mut ticker = crate::limits::Ticker::new();
         loop {
+            if let Err(why) = crate::limits::checkpoint() {
+                return textutil::halt(&ctx, why).await;
+            }
             let mut start = 0;
             while let Some(i) = memchr::memchr(term, &buf[start..]) {
                 let line = &buf[start..start + i];
                 cut_line(line, fields, &ranges, delim, out_delim.as_deref(), only_delimited, term, out.buf());
                 start += i + 1;
+                // A chunk may hold a whole file: flush and check as lines go.
+                if out.maybe_flush().await.is_err() {
+                    return EXIT_PIPE;
+                }
+                if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                    return c;
+                }
             }
             buf.drain(..start);
             if out.maybe_flush().await.is_err() {

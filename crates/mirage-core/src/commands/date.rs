@@ -2,7 +2,7 @@
 //! `tomorrow`, `-u`, `-I[FMT]`, `-R`, `-r FILE`). Time zones: UTC (also for `TZ=UTC`; other
 //! zones are not known here and print as UTC).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::args::{self, flag, value};
 use super::common;
@@ -26,8 +26,12 @@ pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         return Some(d);
     }
     // An absolute date followed by relative items ("2024-01-31 12:00 +1 day"), or relative
-    // items alone ("3 days ago"), counted from now.
+    // items alone ("3 days ago"), counted from now. Dates have few words: a long string is
+    // not one (and would cost a quadratic search).
     let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() > 256 {
+        return None;
+    }
     for k in (0..words.len()).rev() {
         let base = if k == 0 { Some(Utc::now()) } else { parse_absolute(&words[..k].join(" ")) };
         if let Some(base) = base {
@@ -39,7 +43,8 @@ pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-/// Relative items: `[+-]N unit [ago]` or `unit` (one of it), repeated.
+/// Relative items: `[+-]N unit [ago]` or `unit` (one of it), repeated. Every step is checked:
+/// an amount or a date out of range is an invalid date, as in GNU.
 fn apply_relative(mut at: DateTime<Utc>, words: &[&str]) -> Option<DateTime<Utc>> {
     if words.is_empty() {
         return None;
@@ -62,20 +67,28 @@ fn apply_relative(mut at: DateTime<Utc>, words: &[&str]) -> Option<DateTime<Utc>
         let unit = w.trim_end_matches('s');
         i += 1;
         if words.get(i).is_some_and(|a| a.eq_ignore_ascii_case("ago")) {
-            n = -n;
+            n = n.checked_neg()?;
             i += 1;
         }
+        let seconds = |per: i64| -> Option<DateTime<Utc>> {
+            let d = chrono::TimeDelta::try_seconds(n.checked_mul(per)?)?;
+            at.checked_add_signed(d)
+        };
         at = match unit {
-            "second" | "sec" => at + chrono::Duration::seconds(n),
-            "minute" | "min" => at + chrono::Duration::minutes(n),
-            "hour" => at + chrono::Duration::hours(n),
-            "day" => at + chrono::Duration::days(n),
-            "week" => at + chrono::Duration::weeks(n),
-            "fortnight" => at + chrono::Duration::weeks(2 * n),
+            "second" | "sec" => seconds(1)?,
+            "minute" | "min" => seconds(60)?,
+            "hour" => seconds(3600)?,
+            "day" => seconds(86400)?,
+            "week" => seconds(7 * 86400)?,
+            "fortnight" => seconds(14 * 86400)?,
             "month" | "year" => {
-                let months = if unit == "year" { n * 12 } else { n };
-                let m = chrono::Months::new(months.unsigned_abs() as u32);
-                if months >= 0 { at.checked_add_months(m)? } else { at.checked_sub_months(m)? }
+                // As mktime normalizes: Jan 31 + 1 month is "Feb 31", that is Mar 2 or 3.
+                let months = if unit == "year" { n.checked_mul(12)? } else { n };
+                let m = chrono::Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+                let day = at.day() as i64;
+                let first = at.with_day(1)?;
+                let moved = if months >= 0 { first.checked_add_months(m)? } else { first.checked_sub_months(m)? };
+                moved.checked_add_signed(chrono::TimeDelta::days(day - 1))?
             }
             _ => return None,
         };
@@ -83,16 +96,51 @@ fn apply_relative(mut at: DateTime<Utc>, words: &[&str]) -> Option<DateTime<Utc>
     Some(at)
 }
 
+/// `@SECONDS[.FRACTION]` as GNU reads it (a sign, digits, `.` or `,` and more digits; no
+/// exponents, no `inf`): seconds and nanoseconds, floored. `None` when not that or not an
+/// `i64`.
+fn epoch_seconds(n: &str) -> Option<(i64, u32)> {
+    let n = n.trim_start();
+    let (neg, body) = match n.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, n.strip_prefix('+').unwrap_or(n)),
+    };
+    let (int, frac) = match body.split_once(['.', ',']) {
+        Some((i, f)) => (i, f),
+        None => (body, ""),
+    };
+    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = int.parse().ok()?;
+    let mut nanos: u32 = 0;
+    for (k, d) in frac.bytes().take(9).enumerate() {
+        nanos += (d - b'0') as u32 * 10u32.pow(8 - k as u32);
+    }
+    let inexact = nanos > 0 || frac.bytes().skip(9).any(|d| d != b'0');
+    if !neg {
+        return Some((whole, nanos));
+    }
+    // -1.5 is 2 seconds before the epoch plus half a second.
+    let secs = whole.checked_neg()?;
+    if !inexact {
+        return Some((secs, 0));
+    }
+    Some((secs.checked_sub(1)?, 1_000_000_000 - nanos.max(1)))
+}
+
 fn parse_absolute(t: &str) -> Option<DateTime<Utc>> {
     if let Some(n) = t.strip_prefix('@') {
-        let f: f64 = n.parse().ok()?;
-        return Utc.timestamp_opt(f.floor() as i64, ((f - f.floor()) * 1e9) as u32).single();
+        return match epoch_seconds(n) {
+            Some((secs, nanos)) => Utc.timestamp_opt(secs, nanos).single(),
+            None => None,
+        };
     }
     let now = Utc::now();
     match t.to_ascii_lowercase().as_str() {
         "" | "now" | "today" => return Some(now),
-        "yesterday" => return Some(now - chrono::Duration::days(1)),
-        "tomorrow" => return Some(now + chrono::Duration::days(1)),
+        "yesterday" => return now.checked_sub_signed(chrono::TimeDelta::days(1)),
+        "tomorrow" => return now.checked_add_signed(chrono::TimeDelta::days(1)),
         _ => {}
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
@@ -136,7 +184,21 @@ fn format(t: &DateTime<Utc>, f: &str) -> String {
             out.push_str(&spec);
             break;
         };
+        // Years outside 0..=9999 as GNU prints them (chrono adds a sign and pads).
+        let year = t.year();
+        let odd_year = !(0..=9999).contains(&year) && spec == "%";
         let piece = match c {
+            'Y' | 'G' if odd_year => {
+                let y = if c == 'G' { t.iso_week().year() } else { year };
+                if y < 0 { y.to_string() } else { format!("{y:04}") }
+            }
+            'F' if odd_year => {
+                let y = if year > 9999 { format!("+{year}") } else { year.to_string() };
+                format!("{y}-{}", t.format("%m-%d"))
+            }
+            'C' if odd_year => (year / 100).to_string(),
+            'y' if odd_year => format!("{:02}", (year % 100).abs()),
+            'c' if odd_year => format!("{} {year}", t.format("%a %b %e %H:%M:%S")),
             'N' => format!("{:09}", t.timestamp_subsec_nanos()),
             'Z' => "UTC".to_string(),
             'z' if spec.ends_with(':') => "+00:00".to_string(),
@@ -183,7 +245,11 @@ pub async fn run(ctx: Ctx) -> i32 {
         match parse_date(d) {
             Some(t) => t,
             None => {
-                ctx.err(format!("invalid date '{d}'")).await;
+                // A number of seconds that is a time_t but no date here.
+                match d.trim().strip_prefix('@').filter(|n| epoch_seconds(n).is_some()) {
+                    Some(n) => ctx.err(format!("time '{}' is out of range", n.split(['.', ',']).next().unwrap_or(n))).await,
+                    None => ctx.err(format!("invalid date '{d}'")).await,
+                }
                 return 1;
             }
         }

@@ -2,7 +2,7 @@
 //! unified (`-u`, `-U N`), context (`-c`, `-C N`) and side-by-side (`-y`, `-W N`) formats; `-q`, `-s`, `-r`, `-N`, `-i`, `-w`, `-b`, `-B`;
 //! exit 0 (same), 1 (different), 2 (trouble).
 
-use similar::{capture_diff_slices, Algorithm, DiffOp};
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 
 use super::args::{self, flag, value};
 use super::common::{self, join_typed};
@@ -95,11 +95,18 @@ fn range(a: usize, b: usize) -> String {
     }
 }
 
+/// Most time spent looking for the shortest edit script of one pair of files.
+const DIFF_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// (old_start, old_len, new_start, new_len) hunks of changes, merged Delete+Insert.
 fn changes(a: &[&[u8]], b: &[&[u8]], o: &Opts) -> Vec<(usize, usize, usize, usize)> {
     let ka: Vec<Vec<u8>> = a.iter().map(|l| key(l, o)).collect();
     let kb: Vec<Vec<u8>> = b.iter().map(|l| key(l, o)).collect();
-    let ops = capture_diff_slices(Algorithm::Myers, &ka, &kb);
+    // Past the deadline Myers settles for a longer script, as GNU diff's heuristics do for
+    // costly inputs: the work stays bounded whatever the files (it cannot see the stop
+    // switch).
+    let deadline = std::time::Instant::now() + DIFF_BUDGET;
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ka, &kb, Some(deadline));
     let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
     for op in ops {
         let (os, ol, ns, nl) = match op {
@@ -150,7 +157,7 @@ fn hunks(ch: &[(usize, usize, usize, usize)], n: usize) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < ch.len() {
         let mut j = i;
-        while j + 1 < ch.len() && ch[j + 1].0 <= ch[j].0 + ch[j].1 + 2 * n {
+        while j + 1 < ch.len() && ch[j + 1].0 <= (ch[j].0 + ch[j].1).saturating_add(n.saturating_mul(2)) {
             j += 1;
         }
         out.push((i, j));
@@ -176,9 +183,9 @@ fn context(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], n: usi
     let mut out = Vec::new();
     for (i, j) in hunks(ch, n) {
         let os = ch[i].0.saturating_sub(n);
-        let oe = (ch[j].0 + ch[j].1 + n).min(a.len());
+        let oe = (ch[j].0 + ch[j].1).saturating_add(n).min(a.len());
         let ns = ch[i].2.saturating_sub(ch[i].0 - os);
-        let ne = (ch[j].2 + ch[j].3 + n).min(b.len());
+        let ne = (ch[j].2 + ch[j].3).saturating_add(n).min(b.len());
         let group = &ch[i..=j];
         out.extend_from_slice(b"***************\n");
         out.extend_from_slice(format!("*** {} ****\n", context_range(os, oe)).as_bytes());
@@ -263,9 +270,15 @@ fn half(out: &mut Vec<u8>, l: &[u8], bound: usize) -> usize {
     outp
 }
 
-/// The side-by-side format (`-y`, `-W N`).
-fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], width: usize) -> Vec<u8> {
-    let off = (width + 8 + 1) / 16 * 8;
+/// The side-by-side format (`-y`, `-W N`); `None` when the lines would not fit in memory
+/// (a huge `-W` pads every line to it).
+fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], width: usize) -> Option<Vec<u8>> {
+    let lines = a.len().max(b.len()).saturating_add(ch.iter().map(|c| c.1.min(c.3)).sum::<usize>()).max(1);
+    let per_line = width.saturating_add(2);
+    if crate::limits::reserve(lines.saturating_mul(per_line)).is_err() {
+        return None;
+    }
+    let off = (width.saturating_add(9)) / 16 * 8;
     let hw = off.saturating_sub(3).min(width.saturating_sub(off));
     let c2o = if hw > 0 { off } else { width };
     let mut out = Vec::new();
@@ -311,7 +324,7 @@ fn side_by_side(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], w
         pb = ns + nl;
     }
     emit_equal(&mut out, a.len(), &mut pa, &mut pb);
-    out
+    Some(out)
 }
 
 fn unified(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], ctxn: usize) -> Vec<u8> {
@@ -320,11 +333,11 @@ fn unified(a: &[&[u8]], b: &[&[u8]], ch: &[(usize, usize, usize, usize)], ctxn: 
     while i < ch.len() {
         // Group changes whose context overlaps.
         let mut j = i;
-        while j + 1 < ch.len() && ch[j + 1].0 <= ch[j].0 + ch[j].1 + 2 * ctxn {
+        while j + 1 < ch.len() && ch[j + 1].0 <= (ch[j].0 + ch[j].1).saturating_add(ctxn.saturating_mul(2)) {
             j += 1;
         }
         let os = ch[i].0.saturating_sub(ctxn);
-        let oe = (ch[j].0 + ch[j].1 + ctxn).min(a.len());
+        let oe = (ch[j].0 + ch[j].1).saturating_add(ctxn).min(a.len());
         let ns = ch[i].2.saturating_sub(ch[i].0 - os);
         let ne = ns + (oe - os) - ch[i..=j].iter().map(|c| c.1).sum::<usize>() + ch[i..=j].iter().map(|c| c.3).sum::<usize>();
         let fmt = |s: usize, l: usize| if l == 1 { format!("{}", s + 1) } else if l == 0 { format!("{s},0") } else { format!("{},{l}", s + 1) };
@@ -396,7 +409,15 @@ async fn diff_files(ctx: &Ctx, an: &str, bn: &str, o: &Opts, header: Option<&str
         t.format("%a %b %e %H:%M:%S %Y").to_string()
     };
     match o.unified {
-        _ if o.side => out.extend_from_slice(&side_by_side(&la, &lb, &ch, o.width)),
+        _ if o.side => match side_by_side(&la, &lb, &ch, o.width) {
+            Some(s) => out.extend_from_slice(&s),
+            None => {
+                // As GNU diff when it runs out; the budget's refusal stops the execute.
+                ctx.err("memory exhausted").await;
+                let _ = super::textutil::checkpoint().await;
+                return Ok(2);
+            }
+        },
         None if o.context.is_some() => {
             let ta = if an == "-" { ctime(Some(std::time::SystemTime::now())) } else { ctime(ma.and_then(|m| m.modified)) };
             let tb = if bn == "-" { ctime(Some(std::time::SystemTime::now())) } else { ctime(mb.and_then(|m| m.modified)) };
@@ -417,20 +438,47 @@ async fn diff_files(ctx: &Ctx, an: &str, bn: &str, o: &Opts, header: Option<&str
     Ok(1)
 }
 
-async fn diff_dirs(ctx: &Ctx, a: &str, b: &str, o: &Opts, argv: &str) -> Result<i32, i32> {
-    let mut ea: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(a)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
-    let mut eb: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(b)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
+/// One directory pair being compared: the names in both, and the next to look at.
+struct DirPair {
+    a: String,
+    b: String,
+    ea: Vec<(String, bool)>,
+    eb: Vec<(String, bool)>,
+    names: Vec<String>,
+    next: usize,
+}
+
+async fn dir_pair(ctx: &Ctx, a: String, b: String) -> DirPair {
+    let mut ea: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(&a)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
+    let mut eb: Vec<(String, bool)> = ctx.vfs.read_dir(&ctx.abs(&b)).await.unwrap_or_default().into_iter().map(|e| (e.name, e.meta.is_dir())).collect();
     ea.sort();
     eb.sort();
     let mut names: Vec<String> = ea.iter().chain(eb.iter()).map(|e| e.0.clone()).collect();
     names.sort();
     names.dedup();
+    DirPair { a, b, ea, eb, names, next: 0 }
+}
+
+/// Compare two directories; with `-r`, their common subdirectories in place (an explicit
+/// stack: any depth).
+async fn diff_dirs(ctx: &Ctx, a: &str, b: &str, o: &Opts, argv: &str) -> Result<i32, i32> {
     let mut status = 0;
-    for n in names {
-        let ia = ea.iter().find(|e| e.0 == n).map(|e| e.1);
-        let ib = eb.iter().find(|e| e.0 == n).map(|e| e.1);
-        let pa = join_typed(a, &n);
-        let pb = join_typed(b, &n);
+    let mut stack = vec![dir_pair(ctx, a.to_string(), b.to_string()).await];
+    while let Some(top) = stack.last_mut() {
+        if super::textutil::checkpoint().await.is_err() {
+            return Ok(2);
+        }
+        let Some(n) = top.names.get(top.next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        top.next += 1;
+        let find = |v: &[(String, bool)]| v.binary_search_by(|e| e.0.as_str().cmp(n.as_str())).ok().map(|k| v[k].1);
+        let ia = find(&top.ea);
+        let ib = find(&top.eb);
+        let (a, b) = (top.a.clone(), top.b.clone());
+        let pa = join_typed(&a, &n);
+        let pb = join_typed(&b, &n);
         let r = match (ia, ib) {
             (Some(_), None) if !o.new_file => {
                 common::out(ctx, format!("Only in {a}: {n}\n")).await?;
@@ -442,11 +490,11 @@ async fn diff_dirs(ctx: &Ctx, a: &str, b: &str, o: &Opts, argv: &str) -> Result<
             }
             (Some(true), Some(true)) => {
                 if o.recursive {
-                    Box::pin(diff_dirs(ctx, &pa, &pb, o, argv)).await?
-                } else {
-                    common::out(ctx, format!("Common subdirectories: {pa} and {pb}\n")).await?;
-                    0
+                    stack.push(dir_pair(ctx, pa, pb).await);
+                    continue;
                 }
+                common::out(ctx, format!("Common subdirectories: {pa} and {pb}\n")).await?;
+                0
             }
             (Some(true), Some(false)) | (Some(false), Some(true)) => {
                 let (d, f) = if ia == Some(true) { (&pa, &pb) } else { (&pb, &pa) };

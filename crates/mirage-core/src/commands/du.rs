@@ -1,7 +1,8 @@
 //! `du`: disk usage (`-s -a -c -h -b -k -m --apparent-size --max-depth/-d N`), from one
 //! flat listing per operand (no reads). Sizes are those of an ext4 filesystem with 4 KiB
 //! blocks: a file uses ceil(size/4096)*4 KiB, a directory 4 KiB (4096 bytes with `-b`).
-//! GNU du lists in directory order; here siblings come in byte order.
+//! GNU du lists in directory order; here siblings come in byte order. Any depth is walked
+//! (an explicit stack), checking the stop switch at each entry.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use super::args::{self, flag, long_flag, long_value, value};
 use super::grep::join_display;
 use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
+use crate::limits;
 use crate::vfs::Metadata;
 
 const SPEC: &[args::Opt] = &[
@@ -138,8 +140,20 @@ pub async fn run(ctx: Ctx) -> i32 {
                 continue;
             }
         };
+        let bytes: usize = entries.iter().map(|(rel, _)| rel.len() + std::mem::size_of::<(String, Metadata)>() + 16).sum();
+        if limits::reserve(bytes).is_err() {
+            if super::textutil::checkpoint().await.is_err() {
+                return 1;
+            }
+            ctx.err(format!("cannot read directory '{op}': Cannot allocate memory")).await;
+            status = 1;
+            continue;
+        }
         let mut children: HashMap<String, Vec<(String, Metadata)>> = HashMap::new();
         for (rel, m) in entries {
+            if super::textutil::checkpoint().await.is_err() {
+                return 1;
+            }
             let (parent, name) = match rel.rfind('/') {
                 Some(i) => (rel[..i].to_string(), rel[i + 1..].to_string()),
                 None => (String::new(), rel.clone()),
@@ -149,10 +163,12 @@ pub async fn run(ctx: Ctx) -> i32 {
         for v in children.values_mut() {
             v.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         }
-        let mut lines: Vec<u8> = Vec::new();
-        let size = walk(&children, "", op, 0, max_depth, all, units, term, &mut lines);
+        let size = match walk(&children, op, max_depth, all, units, term, &mut out).await {
+            Ok(s) => s,
+            Err(true) => return EXIT_PIPE,
+            Err(false) => return 1,
+        };
         total += size;
-        out.buf().extend_from_slice(&lines);
         if out.maybe_flush().await.is_err() {
             return EXIT_PIPE;
         }
@@ -167,40 +183,68 @@ pub async fn run(ctx: Ctx) -> i32 {
     status
 }
 
-/// Post-order: children first, then the directory; returns the directory's total.
-#[allow(clippy::too_many_arguments)]
-fn walk(
+/// A directory being summed: its children, the next one to look at, its total so far.
+struct Frame<'c> {
+    list: &'c [(String, Metadata)],
+    next: usize,
+    rel: String,
+    shown: String,
+    sum: u64,
+}
+
+/// Post-order: children first, then the directory; returns the operand's total.
+/// `Err(true)`: the output pipe closed; `Err(false)`: the execute must stop.
+async fn walk(
     children: &HashMap<String, Vec<(String, Metadata)>>,
-    rel: &str,
     shown: &str,
-    depth: usize,
     max_depth: Option<usize>,
     all: bool,
     units: Units,
     term: u8,
-    out: &mut Vec<u8>,
-) -> u64 {
-    let mut sum = units.usage(&Metadata::dir());
-    if let Some(list) = children.get(rel) {
-        for (name, m) in list {
-            let child_shown = join_display(shown, name);
-            let visible = max_depth.is_none_or(|d| depth < d);
+    out: &mut Out<'_>,
+) -> Result<u64, bool> {
+    let frame = |rel: String, shown: String| Frame {
+        list: children.get(&rel).map(|v| v.as_slice()).unwrap_or(&[]),
+        next: 0,
+        rel,
+        shown,
+        sum: units.usage(&Metadata::dir()),
+    };
+    let mut stack = vec![frame(String::new(), shown.to_string())];
+    loop {
+        if super::textutil::checkpoint().await.is_err() {
+            return Err(false);
+        }
+        // Depth of the directory on top of the stack (the operand is 0).
+        let depth = stack.len() - 1;
+        let Some(top) = stack.last_mut() else { return Ok(0) };
+        if let Some((name, m)) = top.list.get(top.next) {
+            top.next += 1;
+            let child_shown = join_display(&top.shown, name);
             if m.is_dir() {
-                let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-                sum += walk(children, &child_rel, &child_shown, depth + 1, max_depth, all, units, term, out);
-            } else {
-                let u = units.usage(m);
-                sum += u;
-                if all && visible {
-                    out.extend_from_slice(format!("{}\t{child_shown}", units.show(u)).as_bytes());
-                    out.push(term);
-                }
+                let child_rel = if top.rel.is_empty() { name.clone() } else { format!("{}/{name}", top.rel) };
+                stack.push(frame(child_rel, child_shown));
+                continue;
+            }
+            let u = units.usage(m);
+            top.sum += u;
+            if all && max_depth.is_none_or(|d| depth < d) {
+                out.buf().extend_from_slice(format!("{}\t{child_shown}", units.show(u)).as_bytes());
+                out.buf().push(term);
+            }
+        } else {
+            let Some(done) = stack.pop() else { return Ok(0) };
+            if max_depth.is_none_or(|d| depth <= d) {
+                out.buf().extend_from_slice(format!("{}\t{}", units.show(done.sum), done.shown).as_bytes());
+                out.buf().push(term);
+            }
+            match stack.last_mut() {
+                Some(parent) => parent.sum += done.sum,
+                None => return Ok(done.sum),
             }
         }
+        if out.maybe_flush().await.is_err() {
+            return Err(true);
+        }
     }
-    if max_depth.is_none_or(|d| depth <= d) {
-        out.extend_from_slice(format!("{}\t{shown}", units.show(sum)).as_bytes());
-        out.push(term);
-    }
-    sum
 }

@@ -85,7 +85,7 @@ pub fn interpret_escapes(s: &str, out: &mut Vec<u8>) -> bool {
                 let mut v: u32 = 0;
                 let mut n = 0;
                 while n < 2 && i < b.len() && b[i].is_ascii_hexdigit() {
-                    v = v * 16 + (b[i] as char).to_digit(16).unwrap();
+                    v = v * 16 + (b[i] as char).to_digit(16).unwrap_or(0);
                     i += 1;
                     n += 1;
                 }

@@ -10,7 +10,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut env: HashMap<String, String> = (*ctx.env).clone();
     let mut i = 0;
     let mut nul = false;
-    let args = ctx.args.clone();
+    let args = &ctx.args;
     while i < args.len() {
         let a = &args[i];
         match a.as_str() {
@@ -68,6 +68,15 @@ pub async fn run(ctx: Ctx) -> i32 {
     let Some(c) = ctx.registry.get(&name) else {
         let _ = ctx.stderr.write_str(&format!("env: '{name}': No such file or directory\n")).await;
         return 127;
+    };
+    // `env env env ... cmd` nests one command inside another: bounded like the shell's
+    // own nesting, and stoppable.
+    if super::textutil::checkpoint().await.is_err() {
+        return 1;
+    }
+    let Ok(_level) = crate::limits::nest_at_most(crate::limits::MAX_SHELL_DEPTH) else {
+        let _ = ctx.stderr.write_str(&format!("env: '{name}': maximum nesting level exceeded\n")).await;
+        return 126;
     };
     let mut child = ctx.child(&name, args[i + 1..].to_vec(), ctx.stdin.clone(), ctx.stdout.clone());
     child.env = Arc::new(env);

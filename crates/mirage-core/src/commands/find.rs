@@ -6,6 +6,10 @@
 //! listing with `-maxdepth 1`). GNU find prints entries in the order the filesystem returns
 //! them (unordered on ext4); here siblings come in byte order, depth first, so output is
 //! stable. Paths are printed as typed: `find .` prints `./x`.
+//!
+//! Any depth of directories is walked (with an explicit stack, checking the stop switch at
+//! each entry); `and`/`or`/`,` chains are flat lists and `!` chains collapse, so only
+//! parentheses nest the expression, at most `limits::nest()` levels deep.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -15,6 +19,7 @@ use futures::future::BoxFuture;
 use super::grep::translate;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
+use crate::limits;
 use crate::shell::io::Output;
 use crate::shell::pattern::Pattern;
 use crate::vfs::Metadata;
@@ -79,11 +84,13 @@ enum Action {
     Quit,
 }
 
+/// An expression: `and`, `or` and `,` hold their operands in order (a chain of any length
+/// is one node), so the tree is only as deep as the parentheses nest.
 enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Not(Box<Expr>),
-    Comma(Box<Expr>, Box<Expr>),
+    Comma(Vec<Expr>),
     Test(Test),
     Action(Action),
 }
@@ -91,7 +98,7 @@ enum Expr {
 impl Expr {
     fn has_action(&self) -> bool {
         match self {
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::Comma(a, b) => a.has_action() || b.has_action(),
+            Expr::And(v) | Expr::Or(v) | Expr::Comma(v) => v.iter().any(Expr::has_action),
             Expr::Not(a) => a.has_action(),
             Expr::Test(_) => false,
             Expr::Action(Action::Prune) => false,
@@ -100,12 +107,22 @@ impl Expr {
     }
     fn has_delete(&self) -> bool {
         match self {
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::Comma(a, b) => a.has_delete() || b.has_delete(),
+            Expr::And(v) | Expr::Or(v) | Expr::Comma(v) => v.iter().any(Expr::has_delete),
             Expr::Not(a) => a.has_delete(),
             Expr::Action(Action::Delete) => true,
             _ => false,
         }
     }
+}
+
+/// One operand, or the node of a chain of them.
+fn chain(mut items: Vec<Expr>, node: fn(Vec<Expr>) -> Expr) -> Expr {
+    if items.len() == 1 {
+        if let Some(e) = items.pop() {
+            return e;
+        }
+    }
+    node(items)
 }
 
 /// Tests whose argument is a pattern: a stray word after one is likely an unquoted glob.
@@ -141,57 +158,52 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_comma(&mut self) -> PResult<Expr> {
-        let mut left = self.parse_or()?;
+        let mut items = vec![self.parse_or()?];
         while self.peek() == Some(",") {
             self.pos += 1;
-            let right = self.parse_or()?;
-            left = Expr::Comma(Box::new(left), Box::new(right));
+            items.push(self.parse_or()?);
         }
-        Ok(left)
+        Ok(chain(items, Expr::Comma))
     }
 
     fn parse_or(&mut self) -> PResult<Expr> {
-        let mut left = self.parse_and()?;
+        let mut items = vec![self.parse_and()?];
         while matches!(self.peek(), Some("-o") | Some("-or")) {
             let op = self.next().unwrap_or("-o");
             if self.peek().is_none() || matches!(self.peek(), Some(")")) {
                 return Err(format!("invalid expression; expected expression after '{op}'"));
             }
-            let right = self.parse_and()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            items.push(self.parse_and()?);
         }
-        Ok(left)
+        Ok(chain(items, Expr::Or))
     }
 
     fn parse_and(&mut self) -> PResult<Expr> {
-        let mut left = self.parse_not()?;
+        let mut items = vec![self.parse_not()?];
         loop {
             match self.peek() {
                 Some("-a") | Some("-and") => {
                     self.pos += 1;
-                    let right = self.parse_not()?;
-                    left = Expr::And(Box::new(left), Box::new(right));
+                    items.push(self.parse_not()?);
                 }
-                None | Some("-o") | Some("-or") | Some(")") | Some(",") => return Ok(left),
-                Some(_) => {
-                    let right = self.parse_not()?;
-                    left = Expr::And(Box::new(left), Box::new(right));
-                }
+                None | Some("-o") | Some("-or") | Some(")") | Some(",") => return Ok(chain(items, Expr::And)),
+                Some(_) => items.push(self.parse_not()?),
             }
         }
     }
 
+    /// `! ! x` is `x`: a chain of negations is counted, not nested.
     fn parse_not(&mut self) -> PResult<Expr> {
-        match self.peek() {
-            Some("!") | Some("-not") => {
-                self.pos += 1;
-                if self.peek().is_none() {
-                    return Err("invalid expression; you have used a binary operator '!' with nothing before it.".into());
-                }
-                Ok(Expr::Not(Box::new(self.parse_not()?)))
+        let mut negated = false;
+        while matches!(self.peek(), Some("!") | Some("-not")) {
+            self.pos += 1;
+            if self.peek().is_none() {
+                return Err("invalid expression; you have used a binary operator '!' with nothing before it.".into());
             }
-            _ => self.parse_primary(),
+            negated = !negated;
         }
+        let e = self.parse_primary()?;
+        Ok(if negated { Expr::Not(Box::new(e)) } else { e })
     }
 
     fn parse_primary(&mut self) -> PResult<Expr> {
@@ -200,6 +212,9 @@ impl<'a> Parser<'a> {
         };
         let e = match t {
             "(" => {
+                let _level = limits::nest().map_err(|_| {
+                    format!("invalid expression; parentheses are nested too deep (the limit is {} levels)", limits::MAX_NESTING)
+                })?;
                 if self.peek() == Some(")") {
                     return Err("invalid expression; empty parentheses are not allowed.".into());
                 }
@@ -344,11 +359,11 @@ impl<'a> Parser<'a> {
 }
 
 /// One visited entry.
-struct Node<'a> {
+struct Node {
     /// As printed.
     path: String,
     abs: String,
-    name: &'a str,
+    name: String,
     meta: Metadata,
     depth: usize,
     /// Children count for directories (for -empty).
@@ -420,7 +435,7 @@ pub async fn run(ctx: Ctx) -> i32 {
     // With no action, `-print` is implied for the whole expression.
     let expr = match expr {
         None => Expr::Action(Action::Print),
-        Some(e) if !e.has_action() => Expr::And(Box::new(e), Box::new(Expr::Action(Action::Print))),
+        Some(e) if !e.has_action() => Expr::And(vec![e, Expr::Action(Action::Print)]),
         Some(e) => e,
     };
     if expr.has_delete() {
@@ -475,6 +490,18 @@ fn child_path(parent: &str, name: &str) -> String {
     }
 }
 
+/// A directory being walked: its node, and the next of its children to visit.
+struct Frame<'t> {
+    node: Node,
+    rel: String,
+    children: &'t [(String, Metadata)],
+    next: usize,
+    in_range: bool,
+}
+
+/// Children of every directory below a start, by path relative to it.
+type Tree = HashMap<String, Vec<(String, Metadata)>>;
+
 impl<'c> Finder<'c> {
     async fn start(&self, start: &str, st: &mut State<'_>) {
         let ctx = self.ctx;
@@ -487,8 +514,7 @@ impl<'c> Finder<'c> {
                 return;
             }
         };
-        // Children of every directory below the start, by relative path.
-        let mut tree: HashMap<String, Vec<(String, Metadata)>> = HashMap::new();
+        let mut tree: Tree = HashMap::new();
         if meta.is_dir() && self.maxdepth != Some(0) {
             let listing = if self.maxdepth == Some(1) {
                 ctx.vfs.read_dir(&abs).await.map(|v| v.into_iter().map(|e| (e.name, e.meta)).collect::<Vec<_>>())
@@ -497,7 +523,22 @@ impl<'c> Finder<'c> {
             };
             match listing {
                 Ok(entries) => {
+                    // The tree holds the names again, next to the listing.
+                    let bytes: usize = entries.iter().map(|(rel, _)| rel.len() + std::mem::size_of::<(String, Metadata)>() + 16).sum();
+                    if limits::reserve(bytes).is_err() {
+                        if super::textutil::checkpoint().await.is_err() {
+                            return;
+                        }
+                        ctx.err(format!("'{start}': Cannot allocate memory")).await;
+                        st.status = 1;
+                        return;
+                    }
+                    let mut tick = limits::Ticker::new();
                     for (rel, m) in entries {
+                        if super::textutil::ticked(&mut tick).await.is_err() {
+                            st.quit = true;
+                            return;
+                        }
                         let (parent, name) = match rel.rfind('/') {
                             Some(i) => (rel[..i].to_string(), rel[i + 1..].to_string()),
                             None => (String::new(), rel.clone()),
@@ -516,62 +557,78 @@ impl<'c> Finder<'c> {
         }
         let name = start.trim_end_matches('/');
         let name = name.rsplit('/').next().unwrap_or(name).to_string();
-        self.visit(start.to_string(), abs, String::new(), &name, meta, 0, &tree, st).await;
+        self.walk(Node { path: start.to_string(), abs, name, meta, depth: 0, children: 0 }, &tree, st).await;
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn visit<'a>(
-        &'a self,
-        path: String,
-        abs: String,
-        rel: String,
-        name: &'a str,
-        meta: Metadata,
-        depth: usize,
-        tree: &'a HashMap<String, Vec<(String, Metadata)>>,
-        st: &'a mut State<'_>,
-    ) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            if st.quit || st.pipe {
+    /// Visit `root` and everything below it, depth first, siblings in byte order; with
+    /// `-depth`, a directory after its contents. Iterative: any depth of directories.
+    async fn walk<'t>(&self, root: Node, tree: &'t Tree, st: &mut State<'_>) {
+        let mut stack: Vec<Frame<'t>> = Vec::new();
+        let mut pending = Some((root, String::new()));
+        loop {
+            if st.quit || st.pipe || super::textutil::checkpoint().await.is_err() {
                 return;
             }
-            let children = tree.get(&rel).map(|v| v.as_slice()).unwrap_or(&[]);
-            let node = Node { path, abs, name, meta, depth, children: children.len() };
-            let in_range = depth >= self.mindepth;
-            st.prune = false;
-            if !self.depth_first && in_range {
-                self.eval(self.expr, &node, st).await;
-            }
-            let descend = node.meta.is_dir() && !st.prune && self.maxdepth.is_none_or(|m| depth < m);
-            st.prune = false;
-            if descend {
-                for (cname, cmeta) in children {
-                    if st.quit || st.pipe {
-                        return;
-                    }
-                    let cpath = child_path(&node.path, cname);
-                    let cabs = if node.abs == "/" { format!("/{cname}") } else { format!("{}/{cname}", node.abs) };
-                    let crel = if rel.is_empty() { cname.clone() } else { format!("{rel}/{cname}") };
-                    self.visit(cpath, cabs, crel, cname, cmeta.clone(), depth + 1, tree, st).await;
+            if let Some((mut node, rel)) = pending.take() {
+                let children = tree.get(&rel).map(|v| v.as_slice()).unwrap_or(&[]);
+                node.children = children.len();
+                let in_range = node.depth >= self.mindepth;
+                st.prune = false;
+                if !self.depth_first && in_range {
+                    self.eval(self.expr, &node, st).await;
                 }
+                let descend = node.meta.is_dir() && !st.prune && self.maxdepth.is_none_or(|m| node.depth < m);
+                st.prune = false;
+                let children = if descend { children } else { &[] };
+                stack.push(Frame { node, rel, children, next: 0, in_range });
+                continue;
             }
-            if self.depth_first && in_range && !st.quit {
-                self.eval(self.expr, &node, st).await;
+            let Some(top) = stack.last_mut() else { return };
+            if let Some((cname, cmeta)) = top.children.get(top.next) {
+                top.next += 1;
+                let parent = &top.node;
+                let path = child_path(&parent.path, cname);
+                let abs = if parent.abs == "/" { format!("/{cname}") } else { format!("{}/{cname}", parent.abs) };
+                let rel = if top.rel.is_empty() { cname.clone() } else { format!("{}/{cname}", top.rel) };
+                let node = Node { path, abs, name: cname.clone(), meta: cmeta.clone(), depth: parent.depth + 1, children: 0 };
+                pending = Some((node, rel));
+                continue;
             }
-        })
+            let Some(done) = stack.pop() else { return };
+            if self.depth_first && done.in_range && !st.quit {
+                self.eval(self.expr, &done.node, st).await;
+            }
+        }
     }
 
-    fn eval<'a>(&'a self, e: &'a Expr, n: &'a Node<'a>, st: &'a mut State<'_>) -> BoxFuture<'a, bool> {
+    fn eval<'a>(&'a self, e: &'a Expr, n: &'a Node, st: &'a mut State<'_>) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             if st.quit || st.pipe {
                 return false;
             }
             match e {
-                Expr::And(a, b) => self.eval(a, n, st).await && self.eval(b, n, st).await,
-                Expr::Or(a, b) => self.eval(a, n, st).await || self.eval(b, n, st).await,
-                Expr::Comma(a, b) => {
-                    self.eval(a, n, st).await;
-                    self.eval(b, n, st).await
+                Expr::And(v) => {
+                    for x in v {
+                        if !self.eval(x, n, st).await {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                Expr::Or(v) => {
+                    for x in v {
+                        if self.eval(x, n, st).await {
+                            return true;
+                        }
+                    }
+                    false
+                }
+                Expr::Comma(v) => {
+                    let mut last = false;
+                    for x in v {
+                        last = self.eval(x, n, st).await;
+                    }
+                    last
                 }
                 Expr::Not(a) => !self.eval(a, n, st).await,
                 Expr::Test(t) => self.test(t, n, st),
@@ -580,7 +637,7 @@ impl<'c> Finder<'c> {
         })
     }
 
-    fn test(&self, t: &Test, n: &Node<'_>, st: &mut State<'_>) -> bool {
+    fn test(&self, t: &Test, n: &Node, st: &mut State<'_>) -> bool {
         match t {
             Test::Name(p, ci) => {
                 let name = n.name.to_string();
@@ -627,7 +684,7 @@ impl<'c> Finder<'c> {
         }
     }
 
-    async fn act(&self, a: &Action, n: &Node<'_>, st: &mut State<'_>) -> bool {
+    async fn act(&self, a: &Action, n: &Node, st: &mut State<'_>) -> bool {
         match a {
             Action::Print => {
                 let mut b = n.path.clone().into_bytes();
@@ -646,9 +703,14 @@ impl<'c> Finder<'c> {
                 true
             }
             Action::Printf(f) => {
-                let b = printf(f, n);
+                let (b, err) = printf(f, n);
                 if st.out.put(&b).await.is_err() {
                     st.pipe = true;
+                }
+                if let Some(e) = err {
+                    let _ = st.out.flush().await;
+                    self.ctx.err(format!("'standard output': {e}")).await;
+                    st.status = 1;
                 }
                 true
             }
@@ -725,6 +787,12 @@ impl<'c> Finder<'c> {
             ctx.err(format!("'{}': No such file or directory", args[0])).await;
             return 1;
         };
+        // `find -exec find -exec ...` nests one command inside another: bounded like the
+        // shell's own nesting.
+        let Ok(_level) = limits::nest_at_most(limits::MAX_SHELL_DEPTH) else {
+            ctx.err(format!("'{}': maximum nesting level exceeded", args[0])).await;
+            return 1;
+        };
         let out: Output = ctx.stdout.clone();
         let mut child = ctx.child(&args[0], args[1..].to_vec(), ctx.stdin.clone(), out);
         if let Some(c) = cwd {
@@ -739,8 +807,9 @@ impl<'c> Finder<'c> {
 }
 
 /// `-printf` directives: %p %f %h %P %s %d %y %Y %m %M %k %t %T@ %TY-%Tm-%Td ... %% and
-/// backslash escapes.
-fn printf(f: &str, n: &Node<'_>) -> Vec<u8> {
+/// backslash escapes. A directive too wide to print is left out, with GNU's error.
+fn printf(f: &str, n: &Node) -> (Vec<u8>, Option<&'static str>) {
+    let mut err = None;
     let mut out = Vec::new();
     let b = f.as_bytes();
     let mut i = 0;
@@ -809,7 +878,7 @@ fn printf(f: &str, n: &Node<'_>) -> Vec<u8> {
                     String::new()
                 } else {
                     let parts: Vec<&str> = n.path.split('/').collect();
-                    parts[parts.len() - n.depth..].join("/")
+                    parts[parts.len().saturating_sub(n.depth)..].join("/")
                 }
             }
             b's' => (if n.meta.is_dir() { 4096 } else { n.meta.size }).to_string(),
@@ -850,21 +919,31 @@ fn printf(f: &str, n: &Node<'_>) -> Vec<u8> {
                 s
             }
         };
-        out.extend_from_slice(pad(spec, &text).as_bytes());
+        match pad(spec, &text) {
+            Ok(t) => out.extend_from_slice(t.as_bytes()),
+            Err(e) => err = Some(e),
+        }
     }
-    out
+    (out, err)
 }
 
-fn pad(spec: &str, text: &str) -> String {
+/// `text` in a field of the directive's width. GNU refuses widths past `INT_MAX`; a width
+/// that would not fit in memory fails too.
+fn pad(spec: &str, text: &str) -> Result<String, &'static str> {
     if spec.is_empty() {
-        return text.to_string();
+        return Ok(text.to_string());
     }
     let left = spec.starts_with('-');
-    let width: usize = spec.trim_start_matches('-').split('.').next().unwrap_or("").parse().unwrap_or(0);
-    if left {
-        format!("{text:<width$}")
-    } else {
-        format!("{text:>width$}")
+    let digits = spec.trim_start_matches('-').split('.').next().unwrap_or("");
+    let width: usize = match digits.parse::<u64>() {
+        Ok(w) if w <= i32::MAX as u64 => w as usize,
+        Ok(_) => return Err("Value too large for defined data type"),
+        Err(_) if digits.bytes().all(|b| b.is_ascii_digit()) && !digits.is_empty() => return Err("Value too large for defined data type"),
+        Err(_) => 0,
+    };
+    if width > text.len() && limits::reserve(width).is_err() {
+        return Err("Cannot allocate memory");
     }
+    Ok(if left { format!("{text:<width$}") } else { format!("{text:>width$}") })
 }
 

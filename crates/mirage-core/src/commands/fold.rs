@@ -58,26 +58,29 @@ fn fold_line(line: &[u8], width: usize, spaces: bool, bytes: bool, out: &mut Vec
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
-    // `fold -40` is `fold -w 40`.
-    let argv: Vec<String> = ctx
-        .args
-        .iter()
-        .map(|a| if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit()) { format!("-w{}", &a[1..]) } else { a.clone() })
-        .collect();
+    // `fold -40` is `fold -w 40` (but `-w -1` is a width of `-1`).
+    let mut argv: Vec<String> = Vec::new();
+    let mut value_next = false;
+    let mut options = true;
+    for a in &ctx.args {
+        let obsolete = options && !value_next && a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit());
+        argv.push(if obsolete { format!("-w{}", &a[1..]) } else { a.clone() });
+        if a == "--" {
+            options = false;
+        }
+        value_next = options && !value_next && (a == "--width" || (a.starts_with('-') && !a.starts_with("--") && a.ends_with('w')));
+    }
     let p = match textutil::parse_args_or_usage(&ctx, &argv, SPEC, 1).await {
         Ok(p) => p,
         Err(c) => return c,
     };
+    // GNU: 1 ..= SIZE_MAX - TAB_WIDTH - 1, with gnulib's messages.
     let width = match p.value("w") {
         None => 80,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            Ok(_) => {
-                ctx.err(format!("invalid number of columns: '{v}': Numerical result out of range")).await;
-                return 1;
-            }
-            _ => {
-                ctx.err(format!("invalid number of columns: '{v}'")).await;
+        Some(v) => match textutil::xdectoumax(v, 1, u64::MAX - 9, "") {
+            Ok(n) => usize::try_from(n).unwrap_or(usize::MAX - 9),
+            Err(e) => {
+                ctx.err(e.message("invalid number of columns", v)).await;
                 return 1;
             }
         },

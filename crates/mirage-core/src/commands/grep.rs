@@ -12,6 +12,7 @@ use super::args::{self, flag, long_flag, long_value, value};
 use super::prefetch::Prefetch;
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
+use crate::limits;
 use crate::shell::io::{BrokenPipe, Reader};
 use crate::shell::pattern::Pattern;
 use crate::vfs::{ErrorKind, FsError, Metadata};
@@ -305,14 +306,15 @@ pub fn translate(pat: &str, ere: bool) -> Result<String, RegexError> {
                 i += 1;
             }
             '{' if ere => {
-                // A valid interval, else a literal `{`.
+                // A valid interval, else a literal `{`. An interval's text is short (two
+                // numbers): looking further would only make `{{{{...` quadratic.
                 let mut j = i + 1;
                 let mut body = String::new();
-                while j < cs.len() && cs[j] != '}' {
+                while j < cs.len() && cs[j] != '}' && body.len() < 256 {
                     body.push(cs[j]);
                     j += 1;
                 }
-                match (j < cs.len(), interval(&body)) {
+                match (cs.get(j) == Some(&'}'), interval(&body)) {
                     (true, Some(iv)) if !was_start => {
                         out.push_str(&iv);
                         i = j + 1;
@@ -691,6 +693,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                     }
                 }
                 Err(Stop::Pipe) => return EXIT_PIPE,
+                Err(Stop::Halt) => return 2,
                 Err(Stop::Read(e)) => {
                     error = true;
                     if !o.silent {
@@ -778,11 +781,17 @@ pub async fn run(ctx: Ctx) -> i32 {
             if m.is_dir() {
                 continue;
             }
-            let comps: Vec<&str> = rel.split('/').collect();
-            if comps[..comps.len() - 1].iter().any(|d| filters.dir_excluded(d)) {
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
+            let (dirs, base) = match rel.rfind('/') {
+                Some(i) => (&rel[..i], &rel[i + 1..]),
+                None => ("", rel.as_str()),
+            };
+            if !filters.exclude_dirs.is_empty() && !dirs.is_empty() && dirs.split('/').any(|d| filters.dir_excluded(d)) {
                 continue;
             }
-            if !filters.file_ok(comps[comps.len() - 1], false) {
+            if !filters.file_ok(base, false) {
                 continue;
             }
             let shown = if implicit_dot { rel.clone() } else { join_display(op, &rel) };
@@ -831,7 +840,9 @@ pub fn join_display(op: &str, rel: &str) -> String {
 
 /// Sort a flat walk into a depth-first, name-ordered traversal (parents before children).
 pub fn sorted_tree(mut entries: Vec<(String, Metadata)>) -> Vec<(String, Metadata)> {
-    entries.sort_by(|a, b| a.0.split('/').map(str::as_bytes).cmp(b.0.split('/').map(str::as_bytes)));
+    // Component by component is byte order with `/` below every other byte (names hold
+    // neither `/` nor NUL): one key per entry, compared with memcmp.
+    entries.sort_by_cached_key(|(rel, _)| rel.bytes().map(|b| if b == b'/' { 0 } else { b }).collect::<Vec<u8>>());
     entries
 }
 
@@ -881,6 +892,9 @@ pub(crate) async fn search_files(
     let mut selected = false;
     let mut error = false;
     for (i, (shown, _, _)) in files.into_iter().enumerate() {
+        if super::textutil::checkpoint().await.is_err() {
+            return Err(());
+        }
         let reader = match ahead.open(i).await {
             Ok(body) => Reader::Stream(body),
             Err(e) => {
@@ -903,7 +917,7 @@ pub(crate) async fn search_files(
                     return Ok((true, error, true));
                 }
             }
-            Err(Stop::Pipe) => return Err(()),
+            Err(Stop::Pipe) | Err(Stop::Halt) => return Err(()),
             Err(Stop::Read(e)) => {
                 error = true;
                 if !o.silent {
@@ -930,7 +944,7 @@ pub(crate) async fn search_reader(
 ) -> Option<bool> {
     match search(ctx, reader, name, show, m, o, out, state).await {
         Ok(r) => Some(r.selected),
-        Err(Stop::Pipe) => None,
+        Err(Stop::Pipe) | Err(Stop::Halt) => None,
         Err(Stop::Read(_)) => Some(false),
     }
 }
@@ -938,6 +952,8 @@ pub(crate) async fn search_reader(
 enum Stop {
     Pipe,
     Read(FsError),
+    /// The execute must stop (timeout, abort, memory budget): end at once.
+    Halt,
 }
 
 impl From<BrokenPipe> for Stop {
@@ -958,23 +974,29 @@ struct Records<'a> {
     reader: Reader<'a>,
     buf: Vec<u8>,
     start: usize,
+    /// How far past `start` holds no delimiter (a long line is scanned once, not per chunk).
+    scanned: usize,
     eof: bool,
     delim: u8,
 }
 
 impl<'a> Records<'a> {
-    async fn next(&mut self) -> Result<Option<(Vec<u8>, bool)>, FsError> {
+    async fn next(&mut self) -> Result<Option<(Vec<u8>, bool)>, Stop> {
         loop {
-            if let Some(i) = memchr::memchr(self.delim, &self.buf[self.start..]) {
-                let end = self.start + i;
+            let from = self.start + self.scanned;
+            if let Some(i) = memchr::memchr(self.delim, &self.buf[from..]) {
+                let end = from + i;
                 let rec = self.buf[self.start..end].to_vec();
                 self.start = end + 1;
+                self.scanned = 0;
                 return Ok(Some((rec, true)));
             }
+            self.scanned = self.buf.len() - self.start;
             if self.eof {
                 if self.start < self.buf.len() {
                     let rec = self.buf[self.start..].to_vec();
                     self.start = self.buf.len();
+                    self.scanned = 0;
                     return Ok(Some((rec, false)));
                 }
                 return Ok(None);
@@ -983,20 +1005,27 @@ impl<'a> Records<'a> {
         }
     }
 
-    async fn fill(&mut self) -> Result<(), FsError> {
+    async fn fill(&mut self) -> Result<(), Stop> {
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        match self.reader.chunk().await? {
-            Some(c) => self.buf.extend_from_slice(&c),
+        match self.reader.chunk().await.map_err(Stop::Read)? {
+            Some(c) => {
+                // A line as long as the input is held whole: the memory budget bounds it.
+                if self.buf.len() + c.len() > self.buf.capacity() && limits::reserve(c.len().max(self.buf.capacity())).is_err() {
+                    super::textutil::checkpoint().await.map_err(|_| Stop::Halt)?;
+                    return Err(Stop::Read(FsError::new(ErrorKind::OutOfMemory)));
+                }
+                self.buf.extend_from_slice(&c)
+            }
             None => self.eof = true,
         }
         Ok(())
     }
 
     /// Whether the first 32 KiB hold a NUL byte.
-    async fn peek_binary(&mut self) -> Result<Option<usize>, FsError> {
+    async fn peek_binary(&mut self) -> Result<Option<usize>, Stop> {
         while !self.eof && self.buf.len() - self.start < 32 * 1024 {
             self.fill().await?;
         }
@@ -1017,10 +1046,10 @@ async fn search(
     state: &mut Shared,
 ) -> Result<FileResult, Stop> {
     let delim = if o.null_data { 0u8 } else { b'\n' };
-    let mut recs = Records { reader, buf: Vec::new(), start: 0, eof: false, delim };
+    let mut recs = Records { reader, buf: Vec::new(), start: 0, scanned: 0, eof: false, delim };
     let mut nul_at: Option<u64> = None;
     if !o.text && !o.null_data {
-        nul_at = recs.peek_binary().await.map_err(Stop::Read)?.map(|i| i as u64);
+        nul_at = recs.peek_binary().await?.map(|i| i as u64);
     }
     let mut binary = nul_at.is_some();
     if binary && o.skip_binary {
@@ -1056,7 +1085,9 @@ async fn search(
         s.into_bytes()
     };
     let _ = sep_name;
-    while let Some((line, _terminated)) = recs.next().await.map_err(Stop::Read)? {
+    let mut tick = limits::Ticker::new();
+    while let Some((line, _terminated)) = recs.next().await? {
+        super::textutil::ticked(&mut tick).await.map_err(|_| Stop::Halt)?;
         lineno += 1;
         let this_off = offset;
         offset += line.len() as u64 + 1;

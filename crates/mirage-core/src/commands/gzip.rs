@@ -20,24 +20,84 @@ struct Opts {
     level: u32,
 }
 
+/// Pieces compressed or inflated between two looks at the stop switch.
+const PIECE: usize = 256 << 10;
+
 fn compress(data: &[u8], name: Option<&str>, level: u32) -> std::io::Result<Vec<u8>> {
     let mut b = flate2::GzBuilder::new();
     if let Some(n) = name {
         b = b.filename(n.as_bytes());
     }
     let mut enc = b.write(Vec::new(), flate2::Compression::new(level));
-    enc.write_all(data)?;
+    for piece in data.chunks(PIECE) {
+        crate::limits::checkpoint().map_err(|e| std::io::Error::new(std::io::ErrorKind::Interrupted, e))?;
+        enc.write_all(piece)?;
+    }
     enc.finish()
+}
+
+/// Inflate gzip members (all of them, as gzip does) in pieces: a small input can hold a
+/// huge output, so its growth is checked against the memory budget and the stop switch.
+pub(crate) fn inflate(data: &[u8]) -> Result<Vec<u8>, &'static str> {
+    let mut out = Vec::new();
+    let mut d = flate2::read::MultiGzDecoder::new(data);
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        if crate::limits::checkpoint().is_err() {
+            return Err("Interrupted");
+        }
+        let n = match d.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err("invalid compressed data--format violated"),
+        };
+        if out.len() + n > out.capacity() && crate::limits::reserve(out.capacity().max(n)).is_err() {
+            return Err("Cannot allocate memory");
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Why a streamed inflate ended early.
+enum Inflate {
+    /// The reader went away.
+    Pipe,
+    /// The execute is stopping.
+    Stopped,
+    /// Not gzip, or corrupt (GNU's wording).
+    Bad(&'static str),
+}
+
+/// Inflate every gzip member of `data` to stdout, 64 KiB at a time.
+async fn inflate_to(ctx: &Ctx, data: &[u8]) -> Result<(), Inflate> {
+    if data.len() < 2 || data[0] != 0x1f || data[1] != 0x8b {
+        return Err(Inflate::Bad("not in gzip format"));
+    }
+    let mut d = flate2::read::MultiGzDecoder::new(data);
+    loop {
+        if crate::limits::checkpoint().is_err() {
+            return Err(Inflate::Stopped);
+        }
+        let mut buf = vec![0u8; 64 << 10];
+        let n = match d.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(Inflate::Bad("invalid compressed data--format violated")),
+        };
+        buf.truncate(n);
+        if ctx.stdout.write(buf).await.is_err() {
+            return Err(Inflate::Pipe);
+        }
+    }
 }
 
 fn decompress(data: &[u8]) -> Result<Vec<u8>, &'static str> {
     if data.len() < 2 || data[0] != 0x1f || data[1] != 0x8b {
         return Err("not in gzip format");
     }
-    let mut out = Vec::new();
-    let mut d = flate2::read::MultiGzDecoder::new(data);
-    d.read_to_end(&mut out).map_err(|_| "invalid compressed data--format violated")?;
-    Ok(out)
+    inflate(data)
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -115,6 +175,9 @@ pub async fn run(ctx: Ctx) -> i32 {
         if o.test {
             // Check integrity only: nothing is written.
             if let Err(m) = decompress(&data) {
+                if super::textutil::checkpoint().await.is_err() {
+                    return 1;
+                }
                 let _ = ctx.stderr.write_str(&format!("gzip: {f}: {m}\n")).await;
                 status = 1;
             }
@@ -129,6 +192,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
             let plain = match decompress(&data) {
                 Ok(p) => p,
+                Err(_) if super::textutil::checkpoint().await.is_err() => return 1,
                 Err(m) => {
                     let _ = ctx.stderr.write_str(&format!("gzip: {f}: {m}\n")).await;
                     status = 1;
@@ -161,8 +225,24 @@ pub async fn run(ctx: Ctx) -> i32 {
                     }
                 }
             };
+            if out_name.is_none() {
+                // To stdout: stream, so `zcat bomb | head -c 10` inflates a few chunks, not
+                // gigabytes, and memory stays flat whatever the ratio.
+                match inflate_to(&ctx, &data).await {
+                    Ok(()) => {}
+                    Err(Inflate::Pipe) => return EXIT_PIPE,
+                    Err(Inflate::Stopped) => return 1,
+                    Err(Inflate::Bad(m)) => {
+                        // GNU gzip starts this message with a blank line.
+                        let _ = ctx.stderr.write_str(&format!("\ngzip: {}: {m}\n", if stdin { "stdin" } else { f })).await;
+                        status = 1;
+                    }
+                }
+                continue;
+            }
             let plain = match decompress(&data) {
                 Ok(p) => p,
+                Err(_) if super::textutil::checkpoint().await.is_err() => return 1,
                 Err(m) => {
                     // GNU gzip starts this message with a blank line.
                     let _ = ctx.stderr.write_str(&format!("\ngzip: {}: {m}\n", if stdin { "stdin" } else { f })).await;
@@ -192,6 +272,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         let fname = if stdin { None } else { Some(crate::vfs::path::basename(&ctx.abs(f)).to_string()) };
         let gz = match compress(&data, fname.as_deref(), o.level) {
             Ok(g) => g,
+            Err(_) if super::textutil::checkpoint().await.is_err() => return 1,
             Err(e) => {
                 let _ = ctx.stderr.write_str(&format!("gzip: {f}: {e}\n")).await;
                 status = 1;

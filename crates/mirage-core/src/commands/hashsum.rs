@@ -87,7 +87,11 @@ async fn hash_of(ctx: &Ctx, op: &str, a: Algo) -> Result<String, crate::vfs::FsE
     let mut r = ctx.open(op).await?;
     let mut h = Hasher::new(a);
     while let Some(c) = r.chunk().await? {
-        h.update(&c);
+        // A large chunk (a RAM file is one) in pieces, so a stop is seen within one.
+        for piece in c.chunks(256 << 10) {
+            super::textutil::checkpoint().await.map_err(super::textutil::stop_error)?;
+            h.update(piece);
+        }
     }
     Ok(h.hex())
 }
@@ -119,6 +123,9 @@ pub async fn run(ctx: Ctx, a: Algo) -> i32 {
                 }
             }
             Err(e) => {
+                if super::textutil::checkpoint().await.is_err() {
+                    return 1;
+                }
                 ctx.err(format!("{op}: {e}")).await;
                 status = 1;
             }
@@ -143,10 +150,14 @@ async fn check(ctx: &Ctx, p: &args::Parsed, ops: &[String], a: Algo) -> i32 {
         let (mut ok_lines, mut bad, mut missing, mut improper) = (0, 0, 0, 0);
         let mut out = String::new();
         for line in String::from_utf8_lossy(&data).lines() {
+            if super::textutil::checkpoint().await.is_err() {
+                return 1;
+            }
             let parsed = if let Some(rest) = line.strip_prefix(&format!("{} (", a.tag())) {
                 rest.rsplit_once(") = ").map(|(f, h)| (h.to_string(), f.to_string()))
             } else {
-                let (h, rest) = line.split_at(line.len().min(a.hex_len()));
+                let cut = line.len().min(a.hex_len());
+                let (h, rest) = if line.is_char_boundary(cut) { line.split_at(cut) } else { ("", line) };
                 match rest.strip_prefix("  ").or_else(|| rest.strip_prefix(" *")) {
                     Some(f) if h.chars().all(|c| c.is_ascii_hexdigit()) && h.len() == a.hex_len() => Some((h.to_ascii_lowercase(), f.to_string())),
                     _ => None,

@@ -4,6 +4,7 @@
 //! ranged read.
 
 use super::args::{self, flag, value};
+use super::textutil;
 use super::{Ctx, EXIT_PIPE};
 use bytes::Bytes;
 use futures::StreamExt;
@@ -21,25 +22,16 @@ enum Amount {
     AllButLastBytes(u64),
 }
 
-/// GNU's size suffixes for counts: `k`, `M`, `G`, `KB`, `MB`, `b` (512), ...
+/// GNU's size suffixes for counts: `k`, `M`, `G`, ... `Q`, `KB`, `MiB`, `b` (512), ...
+/// `None` when not a count or too large.
 pub fn parse_count(s: &str) -> Option<u64> {
-    let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    if digits_end == 0 {
-        return None;
-    }
-    let n: u64 = s[..digits_end].parse().ok()?;
-    let mult: u64 = match &s[digits_end..] {
-        "" => 1,
-        "b" => 512,
-        "kB" | "KB" => 1000,
-        "K" | "k" | "KiB" => 1024,
-        "MB" => 1000 * 1000,
-        "M" | "MiB" => 1 << 20,
-        "GB" => 1000 * 1000 * 1000,
-        "G" | "GiB" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(mult)
+    count(s).ok()
+}
+
+/// A count as `head`, `tail` and `split` read it (gnulib's `xdectoumax` with the suffixes
+/// `bkKmMGTPEZYRQ0`).
+pub fn count(s: &str) -> Result<u64, super::textutil::NumError> {
+    super::textutil::xdectoumax(s, 0, u64::MAX, "bkKmMGTPEZYRQ0")
 }
 
 /// The last `-n`/`-c` option as `head` and `tail` read it: whether it counts lines, whether
@@ -55,8 +47,13 @@ pub fn last_count(opts: &[args::Found], mark: char) -> Result<Option<(bool, bool
             Some(d) => (true, d),
             None => (false, v.strip_prefix(other).unwrap_or(v)),
         };
-        let Some(n) = parse_count(digits) else {
-            return Err(format!("invalid number of {}: '{v}'", if o.key == "n" { "lines" } else { "bytes" }));
+        let n = match count(digits) {
+            Ok(n) => n,
+            Err(e) => {
+                let what = if o.key == "n" { "invalid number of lines" } else { "invalid number of bytes" };
+                // head quotes the number without its `-`; tail quotes the whole value.
+                return Err(e.message(what, if marked && mark == '-' { digits } else { v }));
+            }
         };
         last = Some((o.key == "n", marked, n));
     }
@@ -311,9 +308,12 @@ async fn head_file(ctx: &Ctx, abs: &str, amount: Amount, header: Option<&str>) -
 /// `Err(None)` when the output pipe closed.
 async fn copy_head(ctx: &Ctx, mut r: Reader<'_>, amount: Amount) -> Result<(), Option<FsError>> {
     let out = &ctx.stdout;
+    let mut ticker = crate::limits::Ticker::new();
+    let stopped = |why| Some(textutil::stop_error(why));
     match amount {
         Amount::Bytes(mut n) => {
             while n > 0 {
+                textutil::checkpoint().await.map_err(stopped)?;
                 let Some(c) = r.chunk().await.map_err(Some)? else { break };
                 let take = (c.len() as u64).min(n) as usize;
                 out.write(c.slice(..take)).await.map_err(|_| None)?;
@@ -324,6 +324,7 @@ async fn copy_head(ctx: &Ctx, mut r: Reader<'_>, amount: Amount) -> Result<(), O
             let mut lines = LineReader::new(r);
             let mut buf = Vec::new();
             for _ in 0..n {
+                textutil::ticked(&mut ticker).await.map_err(stopped)?;
                 let Some(l) = lines.next_line().await.map_err(Some)? else { break };
                 buf.extend_from_slice(&l);
                 if buf.len() >= 64 * 1024 {
@@ -333,7 +334,7 @@ async fn copy_head(ctx: &Ctx, mut r: Reader<'_>, amount: Amount) -> Result<(), O
             out.write(buf).await.map_err(|_| None)?;
         }
         Amount::AllButLastBytes(n) => {
-            let all = r.read_to_end().await.map_err(Some)?;
+            let all = textutil::read_to_end(r).await.map_err(Some)?;
             let keep = all.len().saturating_sub(n as usize);
             out.write(all[..keep].to_vec()).await.map_err(|_| None)?;
         }
@@ -342,9 +343,10 @@ async fn copy_head(ctx: &Ctx, mut r: Reader<'_>, amount: Amount) -> Result<(), O
             let mut window: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
             let mut buf = Vec::new();
             while let Some(l) = lines.next_line().await.map_err(Some)? {
+                textutil::ticked(&mut ticker).await.map_err(stopped)?;
                 window.push_back(l);
                 if window.len() as u64 > n {
-                    let l = window.pop_front().unwrap();
+                    let Some(l) = window.pop_front() else { break };
                     buf.extend_from_slice(&l);
                     if buf.len() >= OUT_CHUNK {
                         out.write(std::mem::take(&mut buf)).await.map_err(|_| None)?;

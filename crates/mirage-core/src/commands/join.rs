@@ -71,8 +71,9 @@ pub async fn run(ctx: Ctx) -> i32 {
                 print_unpaired[which] = true;
             }
             "1" | "2" | "j" => {
-                let n: usize = match v.parse() {
-                    Ok(n) if n > 0 => n,
+                // GNU: a number too large is SIZE_MAX; 0 or not a number is an error.
+                let n: usize = match textutil::xstrtoumax_saturating(v, "") {
+                    Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
                     _ => {
                         ctx.err(format!("invalid field number: '{v}'")).await;
                         return 1;
@@ -97,7 +98,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                     }
                     let spec = part.split_once('.').and_then(|(f, n)| {
                         let f: usize = f.parse().ok()?;
-                        let n: usize = n.parse().ok()?;
+                        let n: usize = textutil::xstrtoumax_saturating(n, "").map(|n| usize::try_from(n).unwrap_or(usize::MAX))?;
                         ((f == 1 || f == 2) && n > 0).then_some(Spec::Field(f - 1, n))
                     });
                     match spec {
@@ -143,10 +144,22 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         }
     }
-    fn parse(d: &[u8], term: u8, tab: Option<u8>) -> Vec<Line<'_>> {
-        textutil::records(d, term).into_iter().map(|raw| Line { raw, fields: split(raw, tab) }).collect()
+    /// The lines and their fields, within the memory budget and with checkpoints.
+    fn parse(d: &[u8], term: u8, tab: Option<u8>) -> Result<Vec<Line<'_>>, crate::limits::Stop> {
+        let recs = textutil::records_checked(d, term)?;
+        let mut out: Vec<Line<'_>> = Vec::new();
+        let mut ticker = crate::limits::Ticker::new();
+        for raw in recs {
+            ticker.tick()?;
+            textutil::grow(&mut out, 1);
+            out.push(Line { raw, fields: split(raw, tab) });
+        }
+        Ok(out)
     }
-    let mut files = [parse(&data[0], term, tab), parse(&data[1], term, tab)];
+    let mut files = match (parse(&data[0], term, tab), parse(&data[1], term, tab)) {
+        (Ok(a), Ok(b)) => [a, b],
+        (Err(why), _) | (_, Err(why)) => return textutil::halt(&ctx, why).await,
+    };
     let out_sep: Vec<u8> = vec![tab.unwrap_or(b' ')];
     let key = |l: &Line<'_>, f: usize| -> Vec<u8> {
         let k = l.fields.get(fields[f] - 1).copied().unwrap_or(b"");
@@ -239,7 +252,11 @@ pub async fn run(ctx: Ctx) -> i32 {
             msgs.push(format!("{}:{}: is not sorted: {}", names[fi], idx + 1, String::from_utf8_lossy(lines[idx].raw)));
         }
     };
+    let mut ticker = crate::limits::Ticker::new();
     while i < a.len() && j < b.len() {
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
         let ka = key(&a[i], 0);
         let kb = key(&b[j], 1);
         match ka.cmp(&kb) {
@@ -269,9 +286,17 @@ pub async fn run(ctx: Ctx) -> i32 {
                     je += 1;
                 }
                 if !only_unpaired {
+                    // Every pair of the two groups: flushed as it grows (it may be far
+                    // larger than the input).
                     for x in &a[i..ie] {
                         for y in &b[j..je] {
                             render(Some(x), Some(y), out.buf());
+                            if out.maybe_flush().await.is_err() {
+                                return EXIT_PIPE;
+                            }
+                            if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                                return c;
+                            }
                         }
                     }
                 }
@@ -300,6 +325,12 @@ pub async fn run(ctx: Ctx) -> i32 {
         if print_unpaired[0] {
             render(Some(&a[i]), None, out.buf());
         }
+        if out.maybe_flush().await.is_err() {
+            return EXIT_PIPE;
+        }
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
         i += 1;
         if !warned[0] && i < a.len() && check != 0 {
             check_order(0, a, i, true, &mut warned, &mut msgs);
@@ -308,6 +339,12 @@ pub async fn run(ctx: Ctx) -> i32 {
     while j < b.len() {
         if print_unpaired[1] {
             render(None, Some(&b[j]), out.buf());
+        }
+        if out.maybe_flush().await.is_err() {
+            return EXIT_PIPE;
+        }
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
         }
         j += 1;
         if !warned[1] && j < b.len() && check != 0 {

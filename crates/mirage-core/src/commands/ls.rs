@@ -108,6 +108,9 @@ pub async fn run(ctx: Ctx) -> i32 {
     for d in dir_entries {
         let mut queue = vec![(d.name.clone(), true)];
         while let Some((dir, operand)) = queue.pop() {
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
             let listing = match listed.remove(&dir).filter(|_| operand) {
                 Some(e) => Ok(e),
                 None => ctx.vfs.read_dir(&ctx.abs(&dir)).await,

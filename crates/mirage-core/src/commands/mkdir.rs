@@ -22,12 +22,19 @@ pub async fn run(ctx: Ctx) -> i32 {
     for op in &p.operands {
         let abs = ctx.abs(op);
         if parents {
-            // Create each missing ancestor, reporting them as typed.
-            let mut todo = Vec::new();
-            let mut cur = abs.clone();
-            let mut typed = op.trim_end_matches('/').to_string();
+            // Create each missing ancestor, reporting them as typed. Each is a prefix of
+            // the path (absolute and as typed): kept as lengths, so a path thousands of
+            // directories deep costs no more than its own text.
+            let full = op.trim_end_matches('/');
+            let mut todo: Vec<(usize, Option<usize>)> = Vec::new();
+            let mut cur: &str = &abs;
+            // `None`: `.`, above the operand as typed.
+            let mut typed: Option<&str> = Some(full);
             loop {
-                match ctx.vfs.stat(&cur).await {
+                if super::textutil::checkpoint().await.is_err() {
+                    return 1;
+                }
+                match ctx.vfs.stat(cur).await {
                     Ok(m) if m.is_dir() => break,
                     Ok(_) => {
                         ctx.err(format!("cannot create directory '{op}': Not a directory")).await;
@@ -36,21 +43,26 @@ pub async fn run(ctx: Ctx) -> i32 {
                         break;
                     }
                     Err(_) => {
-                        todo.push((cur.clone(), typed.clone()));
+                        todo.push((cur.len(), typed.map(str::len)));
                         if cur == "/" {
                             break;
                         }
-                        cur = path::dirname(&cur).to_string();
-                        typed = match typed.rfind('/') {
-                            Some(0) => "/".to_string(),
-                            Some(i) => typed[..i].to_string(),
-                            None => ".".to_string(),
+                        cur = path::dirname(cur);
+                        typed = match typed.and_then(|t| t.rfind('/').map(|i| (t, i))) {
+                            Some((t, 0)) => Some(&t[..1]),
+                            Some((t, i)) => Some(&t[..i]),
+                            None => None,
                         };
                     }
                 }
             }
             for (a, t) in todo.into_iter().rev() {
-                match ctx.vfs.mkdir(&a).await {
+                if super::textutil::checkpoint().await.is_err() {
+                    return 1;
+                }
+                let a = &abs[..a];
+                let t = t.map(|n| &full[..n]).unwrap_or(".");
+                match ctx.vfs.mkdir(a).await {
                     Ok(()) => {
                         if verbose && common::out(&ctx, format!("mkdir: created directory '{t}'\n")).await.is_err() {
                             return EXIT_PIPE;

@@ -125,13 +125,15 @@ pub async fn remove_tree(ctx: &Ctx, abs: &str) -> Result<(), crate::vfs::FsError
     let mut entries = ctx.vfs.walk(abs).await?;
     entries.sort_by(|a, b| b.0.cmp(&a.0));
     for (rel, meta) in &entries {
+        super::textutil::checkpoint().await.map_err(super::textutil::stop_error)?;
         if !meta.is_dir() {
             ctx.vfs.remove_file(&path::normalize(abs, rel)).await?;
         }
     }
     let mut dirs: Vec<&String> = entries.iter().filter(|(_, m)| m.is_dir()).map(|(r, _)| r).collect();
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+    dirs.sort_by_cached_key(|d| std::cmp::Reverse(d.bytes().filter(|&b| b == b'/').count()));
     for d in dirs {
+        super::textutil::checkpoint().await.map_err(super::textutil::stop_error)?;
         match ctx.vfs.rmdir(&path::normalize(abs, d)).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}

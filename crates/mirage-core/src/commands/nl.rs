@@ -3,6 +3,7 @@
 
 use super::args::{self, value};
 use super::grep::{translate, RegexError};
+use super::cfmt::Pieces;
 use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::LineReader;
@@ -57,29 +58,34 @@ pub async fn run(ctx: Ctx) -> i32 {
     if !matches!(format.as_str(), "ln" | "rn" | "rz") {
         return textutil::usage_msg(&ctx, &format!("invalid line numbering format: '{format}'"), 1).await;
     }
-    let num = |k: &str, d: i64, what: &str| -> Result<i64, String> {
+    // GNU's limits: widths 1..=INT_MAX, numbers anything an intmax_t holds, with gnulib's
+    // messages (`Numerical result out of range`, `Value too large for defined data type`).
+    let num = |k: &str, d: i64, what: &str, min: i64, max: i64| -> Result<i64, String> {
         match p.value(k) {
             None => Ok(d),
-            Some(v) => v.parse::<i64>().map_err(|_| format!("invalid {what}: '{v}'")),
+            Some(v) => textutil::xdectoimax(v, min, max).map_err(|e| e.message(&format!("invalid {what}"), v)),
         }
     };
-    let (width, mut line_no, incr) = match (num("w", 6, "line number field width"), num("v", 1, "starting line number"), num("i", 1, "line number increment")) {
-        (Ok(w), Ok(v), Ok(i)) => (w, v, i),
-        (Err(m), _, _) | (_, Err(m), _) | (_, _, Err(m)) => {
+    let parsed = [
+        num("w", 6, "line number field width", 1, i32::MAX as i64),
+        num("v", 1, "starting line number", i64::MIN, i64::MAX),
+        num("i", 1, "line number increment", i64::MIN, i64::MAX),
+        num("l", 1, "line number of blank lines", 1, i64::MAX),
+    ];
+    let (width, mut line_no, incr) = match parsed {
+        [Ok(w), Ok(v), Ok(i), Ok(_)] => (w as u64, v, i),
+        [Err(m), ..] | [_, Err(m), ..] | [_, _, Err(m), _] | [.., Err(m)] => {
             ctx.err(m).await;
             return 1;
         }
     };
-    if width < 1 {
-        ctx.err(format!("invalid line number field width: '{width}': Numerical result out of range")).await;
-        return 1;
-    }
-    let width = width as usize;
     let sep = p.value("s").unwrap_or("\t").as_bytes().to_vec();
-    let blank_prefix = vec![b' '; width + sep.len()];
+    // The next number overflowed: GNU fails when it would print it.
+    let mut overflowed = false;
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
     let mut status = 0;
     let mut out = Out::new(&ctx.stdout);
+    let mut ticker = crate::limits::Ticker::new();
     for op in &operands {
         let r = match ctx.open(op).await {
             Ok(r) => r,
@@ -107,26 +113,53 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Style::None => false,
                 Style::Regex(re) => re.is_match(body),
             };
-            let b = out.buf();
+            // The number (or the blank prefix) with its padding as runs: the width may be
+            // anything up to INT_MAX.
+            let mut prefix = Pieces::new();
             if numbered {
-                let n = line_no.to_string();
-                let s = match format.as_str() {
-                    "ln" => format!("{n:<width$}"),
-                    "rz" => {
-                        if line_no < 0 {
-                            format!("-{:0>w$}", (-line_no).to_string(), w = width.saturating_sub(1))
-                        } else {
-                            format!("{n:0>width$}")
-                        }
+                if overflowed {
+                    if out.flush().await.is_err() {
+                        return EXIT_PIPE;
                     }
-                    _ => format!("{n:>width$}"),
-                };
-                b.extend_from_slice(s.as_bytes());
-                b.extend_from_slice(&sep);
-                line_no += incr;
+                    ctx.err("line number overflow").await;
+                    return 1;
+                }
+                let digits = line_no.unsigned_abs().to_string();
+                let sign: &[u8] = if line_no < 0 { b"-" } else { b"" };
+                let len = (sign.len() + digits.len()) as u64;
+                let pad = width.saturating_sub(len);
+                match format.as_str() {
+                    "ln" => {
+                        prefix.text(sign);
+                        prefix.text(digits.as_bytes());
+                        prefix.run(b' ', pad);
+                    }
+                    "rz" => {
+                        prefix.text(sign);
+                        prefix.run(b'0', pad);
+                        prefix.text(digits.as_bytes());
+                    }
+                    _ => {
+                        prefix.run(b' ', pad);
+                        prefix.text(sign);
+                        prefix.text(digits.as_bytes());
+                    }
+                }
+                prefix.text(&sep);
+                match line_no.checked_add(incr) {
+                    Some(n) => line_no = n,
+                    None => overflowed = true,
+                }
             } else {
-                b.extend_from_slice(&blank_prefix);
+                prefix.run(b' ', width.saturating_add(sep.len() as u64));
             }
+            if out.put_pieces(&prefix).await.is_err() {
+                return EXIT_PIPE;
+            }
+            if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                return c;
+            }
+            let b = out.buf();
             b.extend_from_slice(&l);
             if !l.ends_with(b"\n") {
                 b.push(b'\n');

@@ -55,33 +55,44 @@ pub async fn run(ctx: Ctx) -> i32 {
     let d = if d.is_empty() { vec![vec![]] } else { d };
     let term = if p.has("z") { 0u8 } else { b'\n' };
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
-    // Read every input (stdin once, shared by every `-`).
-    let mut stdin_lines: Option<Vec<Vec<u8>>> = None;
-    let mut files: Vec<Result<Vec<Vec<u8>>, ()>> = Vec::new();
+    // Read every input (stdin once, shared by every `-`), then index its records in place.
+    let mut stdin_data: Option<Vec<u8>> = None;
+    let mut datas: Vec<Option<Vec<u8>>> = Vec::new();
     let mut status = 0;
-    let split = |data: &[u8]| -> Vec<Vec<u8>> { textutil::records(data, term).into_iter().map(|r| r.to_vec()).collect() };
     for op in &operands {
         if op == "-" {
-            if stdin_lines.is_none() {
-                let data = textutil::read_all(&ctx, "-").await.unwrap_or_default();
-                stdin_lines = Some(split(&data));
+            if stdin_data.is_none() {
+                stdin_data = Some(textutil::read_all(&ctx, "-").await.unwrap_or_default());
             }
-            files.push(Err(()));
+            datas.push(None);
             continue;
         }
         match textutil::read_all(&ctx, op).await {
-            Ok(data) => files.push(Ok(split(&data))),
+            Ok(data) => datas.push(Some(data)),
             Err(e) => {
                 ctx.err_path(op, &e).await;
                 return 1;
             }
         }
     }
+    let stdin_lines: Option<Vec<&[u8]>> = match stdin_data.as_deref().map(|d| textutil::records_checked(d, term)) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(why)) => return textutil::halt(&ctx, why).await,
+    };
+    let mut files: Vec<Result<Vec<&[u8]>, ()>> = Vec::new();
+    for d in &datas {
+        match d.as_deref().map(|d| textutil::records_checked(d, term)) {
+            None => files.push(Err(())),
+            Some(Ok(l)) => files.push(Ok(l)),
+            Some(Err(why)) => return textutil::halt(&ctx, why).await,
+        }
+    }
     let stdin_lines = stdin_lines.unwrap_or_default();
     let mut out = Out::new(&ctx.stdout);
     if p.has("s") {
         for (fi, f) in files.iter().enumerate() {
-            let lines: &[Vec<u8>] = match f {
+            let lines: &[&[u8]] = match f {
                 Ok(l) => l,
                 Err(()) => {
                     // Each `-` in serial mode takes all of (the rest of) stdin.
@@ -92,14 +103,17 @@ pub async fn run(ctx: Ctx) -> i32 {
                     }
                 }
             };
-            let b = out.buf();
             for (i, l) in lines.iter().enumerate() {
+                let b = out.buf();
                 if i > 0 {
                     b.extend_from_slice(&d[(i - 1) % d.len()]);
                 }
                 b.extend_from_slice(l);
+                if out.maybe_flush().await.is_err() {
+                    return EXIT_PIPE;
+                }
             }
-            b.push(term);
+            out.buf().push(term);
             if out.maybe_flush().await.is_err() {
                 return EXIT_PIPE;
             }
@@ -107,11 +121,15 @@ pub async fn run(ctx: Ctx) -> i32 {
     } else {
         let mut idx = vec![0usize; files.len()];
         let mut stdin_pos = 0usize;
+        let mut ticker = crate::limits::Ticker::new();
         loop {
+            if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                return c;
+            }
             let mut any = false;
             let mut line: Vec<u8> = Vec::new();
             for (fi, f) in files.iter().enumerate() {
-                let cell: Option<&Vec<u8>> = match f {
+                let cell: Option<&&[u8]> = match f {
                     Ok(l) => {
                         let c = l.get(idx[fi]);
                         idx[fi] += 1;

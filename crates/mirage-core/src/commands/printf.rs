@@ -3,7 +3,10 @@
 //! widths and precisions (also `*`), backslash escapes in the format.
 
 use super::cfmt::{self, Spec};
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
+use crate::limits;
+use crate::shell::io::{BrokenPipe, Output};
 
 pub async fn run(ctx: Ctx) -> i32 {
     let mut args: &[String] = &ctx.args;
@@ -31,18 +34,23 @@ pub async fn run(ctx: Ctx) -> i32 {
     let format = args[0].as_bytes();
     let rest: Vec<&[u8]> = args[1..].iter().map(|s| s.as_bytes()).collect();
     let mut f = Formatter { args: rest, next: 0, errors: Vec::new(), status: 0 };
-    let mut out = Vec::new();
+    let mut out = Out::new(&ctx.stdout);
+    let mut ticker = limits::Ticker::new();
     loop {
         let before = f.next;
-        let stop = f.once(format, &mut out);
+        let stop = match f.once(format, &mut out, &ctx.stderr).await {
+            Ok(stop) => stop,
+            Err(_) => return EXIT_PIPE,
+        };
+        f.report(&ctx.stderr).await;
         if stop || f.next >= f.args.len() || f.next == before {
             break;
         }
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
     }
-    for e in &f.errors {
-        let _ = ctx.stderr.write_str(&format!("bash: line 1: printf: {e}\n")).await;
-    }
-    if ctx.stdout.write(out).await.is_err() {
+    if out.flush().await.is_err() {
         return EXIT_PIPE;
     }
     f.status
@@ -56,6 +64,13 @@ struct Formatter<'a> {
 }
 
 impl<'a> Formatter<'a> {
+    /// Warnings and errors as they happen, as bash prints them.
+    async fn report(&mut self, err: &Output) {
+        for e in self.errors.drain(..) {
+            let _ = err.write_str(&format!("bash: line 1: printf: {e}\n")).await;
+        }
+    }
+
     fn take(&mut self) -> Option<&'a [u8]> {
         let a = self.args.get(self.next).copied();
         if a.is_some() {
@@ -64,6 +79,7 @@ impl<'a> Formatter<'a> {
         a
     }
 
+    /// bash's `getintmax`: a bad number is an error (status 1), one out of range a warning.
     fn int_arg(&mut self) -> i128 {
         match self.take() {
             None => 0,
@@ -74,11 +90,25 @@ impl<'a> Formatter<'a> {
                     self.status = 1;
                 } else if range {
                     self.errors.push(format!("warning: {}: Numerical result out of range", String::from_utf8_lossy(a)));
-                    self.status = 1;
                 }
                 v
             }
         }
+    }
+
+    /// bash's `getint` for a `*` width or precision: out of `int`'s range it is clamped,
+    /// with a warning that names the argument after it (a quirk of bash: none when it was
+    /// the last, and then the value is truncated to `int` instead).
+    fn star_arg(&mut self) -> i64 {
+        let v = self.int_arg() as i64;
+        let Some(next) = self.args.get(self.next) else {
+            return v as i32 as i64;
+        };
+        if v > i32::MAX as i64 || v < i32::MIN as i64 {
+            self.errors.push(format!("warning: {}: Numerical result out of range", String::from_utf8_lossy(next)));
+            return v.clamp(i32::MIN as i64, i32::MAX as i64);
+        }
+        v
     }
 
     fn float_arg(&mut self) -> f64 {
@@ -96,48 +126,59 @@ impl<'a> Formatter<'a> {
     }
 
     /// One pass over the format; true when output must stop (`\c`, bad conversion).
-    fn once(&mut self, f: &[u8], out: &mut Vec<u8>) -> bool {
+    async fn once(&mut self, f: &[u8], out: &mut Out<'_>, err: &Output) -> Result<bool, BrokenPipe> {
         let mut i = 0;
         while i < f.len() {
             let c = f[i];
             if c == b'\\' {
-                let (ni, stop) = cfmt::expand_escape(f, i, false, out);
+                let (ni, stop) = cfmt::expand_escape(f, i, false, out.buf());
                 if stop {
-                    return true;
+                    return Ok(true);
                 }
                 i = ni;
+                out.maybe_flush().await?;
                 continue;
             }
             if c != b'%' {
-                out.push(c);
+                out.buf().push(c);
                 i += 1;
+                out.maybe_flush().await?;
                 continue;
             }
             if f.get(i + 1) == Some(&b'%') {
-                out.push(b'%');
+                out.buf().push(b'%');
                 i += 2;
                 continue;
             }
-            let (mut spec, ci, star_w, star_p) = cfmt::parse_spec(f, i + 1);
+            let (mut spec, ci, star_w, star_p, mut too_large) = cfmt::parse_spec_exact(f, i + 1);
+            if too_large && matches!(f.get(ci), Some(b'b') | Some(b'q')) {
+                // bash formats these itself, clamping at INT_MAX.
+                spec.width = spec.width.map(|w| w.min(cfmt::INT_MAX));
+                spec.prec = spec.prec.map(|p| p.min(cfmt::INT_MAX));
+                too_large = false;
+            }
             if star_w {
-                let w = self.int_arg() as i64;
-                spec.star_width(w);
+                let w = self.star_arg();
+                if w < 0 {
+                    spec.minus = true;
+                }
+                spec.width = Some(w.unsigned_abs() as usize);
             }
             if star_p {
-                let p = self.int_arg() as i64;
-                spec.star_prec(p);
+                let p = self.star_arg();
+                spec.prec = if p < 0 { None } else { Some(p as usize) };
             }
             let Some(&conv) = f.get(ci) else {
                 self.errors.push("`%': missing format character".into());
                 self.status = 1;
-                return true;
+                return Ok(true);
             };
             spec.conv = conv as char;
             i = ci + 1;
-            match conv {
+            let piece = match conv {
                 b's' => {
                     let a = self.take().unwrap_or(b"");
-                    out.extend_from_slice(&cfmt::fmt_str(&spec, a));
+                    cfmt::fmt_str_pieces(&spec, a)
                 }
                 b'b' => {
                     let a = self.take().unwrap_or(b"");
@@ -157,43 +198,52 @@ impl<'a> Formatter<'a> {
                             j += 1;
                         }
                     }
-                    out.extend_from_slice(&cfmt::fmt_str(&spec, &body));
-                    if stop {
-                        return true;
+                    self.report(err).await;
+                    if !too_large {
+                        out.put_pieces(&cfmt::fmt_str_pieces(&spec, &body)).await?;
                     }
+                    if stop {
+                        return Ok(true);
+                    }
+                    continue;
                 }
                 b'q' => {
                     let a = self.take().unwrap_or(b"");
                     let q = shell_quote(a);
-                    out.extend_from_slice(&cfmt::fmt_str(&Spec { prec: None, ..spec }, &q));
+                    cfmt::fmt_str_pieces(&Spec { prec: None, ..spec }, &q)
                 }
                 b'c' => {
                     let a = self.take().unwrap_or(b"");
-                    out.extend_from_slice(&cfmt::fmt_char(&spec, a));
+                    cfmt::fmt_str_pieces(&Spec { prec: None, ..spec }, &a[..a.len().min(1)])
                 }
                 b'd' | b'i' => {
                     let v = self.int_arg();
-                    out.extend_from_slice(cfmt::fmt_signed(&spec, v).as_bytes());
+                    cfmt::fmt_signed_pieces(&spec, v)
                 }
                 b'u' | b'o' | b'x' | b'X' => {
                     let v = self.int_arg();
-                    out.extend_from_slice(cfmt::fmt_unsigned(&spec, v as i64 as u64).as_bytes());
+                    cfmt::fmt_unsigned_pieces(&spec, v as i64 as u64)
                 }
                 b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A' => {
                     if conv == b'a' || conv == b'A' {
                         spec.conv = if conv == b'a' { 'e' } else { 'E' };
                     }
                     let v = self.float_arg();
-                    out.extend_from_slice(cfmt::fmt_float(&spec, v).as_bytes());
+                    cfmt::fmt_float_pieces(&spec, v)
                 }
                 _ => {
                     self.errors.push(format!("`{}': invalid format character", conv as char));
                     self.status = 1;
-                    return true;
+                    return Ok(true);
                 }
+            };
+            self.report(err).await;
+            // A width or precision past INT_MAX: the C library prints nothing (EOVERFLOW).
+            if !too_large {
+                out.put_pieces(&piece).await?;
             }
         }
-        false
+        Ok(false)
     }
 }
 

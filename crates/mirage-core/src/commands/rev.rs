@@ -38,7 +38,11 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         };
         let mut lines = LineReader::new(r);
+        let mut ticker = crate::limits::Ticker::new();
         loop {
+            if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                return c;
+            }
             match lines.next_line().await {
                 Ok(Some(l)) => {
                     let (body, nl) = match l.strip_suffix(b"\n") {

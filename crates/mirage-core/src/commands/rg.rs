@@ -311,6 +311,9 @@ pub async fn run(ctx: Ctx) -> i32 {
             if m.is_dir() {
                 continue;
             }
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
             let comps: Vec<&str> = rel.split('/').collect();
             if !hidden && comps.iter().any(|c| c.starts_with('.')) {
                 continue;

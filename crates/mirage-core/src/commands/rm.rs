@@ -116,11 +116,15 @@ pub async fn run(ctx: Ctx) -> i32 {
         };
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut failed = false;
-        // Entries that could not be removed: their directories are left alone, silently.
-        let mut kept: Vec<String> = Vec::new();
+        // Directories holding an entry that could not be removed: left alone, silently.
+        let mut kept: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let parent_of = |rel: &str| -> String { rel.rfind('/').map(|i| rel[..i].to_string()).unwrap_or_default() };
         let mut out = Vec::new();
         for (rel, m) in entries.iter().filter(|(_, m)| !m.is_dir()) {
             let _ = m;
+            if super::textutil::checkpoint().await.is_err() {
+                return 1;
+            }
             match ctx.vfs.remove_file(&path::normalize(&abs, rel)).await {
                 Ok(()) => {
                     if verbose {
@@ -131,16 +135,19 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Err(e) => {
                     ctx.err(format!("cannot remove '{}': {e}", join_typed(op, rel))).await;
                     failed = true;
-                    kept.push(rel.clone());
+                    kept_parent(&mut kept, &entries, &parent_of(rel));
                 }
             }
         }
-        let mut dirs: Vec<&String> = entries.iter().filter(|(_, m)| m.is_dir()).map(|(r, _)| r).collect();
-        dirs.sort_by(|a, b| b.matches('/').count().cmp(&a.matches('/').count()).then(b.cmp(a)));
-        for d in dirs {
-            let prefix = format!("{d}/");
-            if kept.iter().any(|k| k.starts_with(&prefix)) {
-                kept.push(d.clone());
+        // Deepest first: a directory comes after everything below it.
+        let mut dirs: Vec<(usize, &String)> = entries.iter().filter(|(_, m)| m.is_dir()).map(|(r, _)| (r.bytes().filter(|&b| b == b'/').count(), r)).collect();
+        dirs.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(a.1)));
+        for (_, d) in dirs {
+            if super::textutil::checkpoint().await.is_err() {
+                return 1;
+            }
+            if kept.contains(d.as_str()) {
+                kept_parent(&mut kept, &entries, &parent_of(d));
                 continue;
             }
             match ctx.vfs.rmdir(&path::normalize(&abs, d)).await {
@@ -153,7 +160,7 @@ pub async fn run(ctx: Ctx) -> i32 {
                 Err(e) => {
                     ctx.err(format!("cannot remove '{}': {e}", join_typed(op, d))).await;
                     failed = true;
-                    kept.push(d.clone());
+                    kept_parent(&mut kept, &entries, &parent_of(d));
                 }
             }
         }
@@ -179,4 +186,14 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
     }
     status
+}
+
+/// Mark directory `parent` (relative to the operand; empty for the operand itself) as kept.
+fn kept_parent<'e>(kept: &mut std::collections::HashSet<&'e str>, entries: &'e [(String, crate::vfs::Metadata)], parent: &str) {
+    if parent.is_empty() {
+        return;
+    }
+    if let Ok(i) = entries.binary_search_by(|(r, _)| r.as_str().cmp(parent)) {
+        kept.insert(entries[i].0.as_str());
+    }
 }

@@ -10,8 +10,51 @@ use regex::bytes::Regex;
 use super::args::{self, flag, long_flag, value};
 use super::common::{self, compile_posix};
 use super::{Ctx, EXIT_PIPE};
+use crate::limits::{self, Stop};
 use crate::shell::io::Reader;
 use crate::vfs::FsError;
+
+/// Why processing ended before the input did.
+enum Fail {
+    /// Reading an input failed.
+    Read(FsError),
+    /// The output is gone.
+    Pipe,
+    /// The execute must stop (`limits::checkpoint`): cancelled, or its memory budget is spent.
+    Stop(Stop),
+}
+
+impl From<FsError> for Fail {
+    fn from(e: FsError) -> Fail {
+        Fail::Read(e)
+    }
+}
+
+impl From<Stop> for Fail {
+    fn from(s: Stop) -> Fail {
+        Fail::Stop(s)
+    }
+}
+
+/// Before `v` grows by `add` bytes: when that makes it reallocate, what the new buffer takes
+/// (twice the old one, or more) must fit in the memory budget. Small buffers pass.
+fn room(v: &Vec<u8>, add: usize) -> Result<(), Stop> {
+    let need = v.len().saturating_add(add);
+    if need <= v.capacity() || need < 1 << 16 {
+        return Ok(());
+    }
+    limits::reserve(need.max(v.capacity().saturating_mul(2)))
+}
+
+/// A regex the `regex` crate refuses for its limits (nesting, compiled size) gets GNU's
+/// message for a pattern too large for it.
+fn regex_error(e: String) -> String {
+    if e.contains("nest") || e.contains("size limit") {
+        "Regular expression too big".into()
+    } else {
+        e
+    }
+}
 
 const SPEC: &[args::Opt] = &[
     flag('n', "quiet"),
@@ -235,7 +278,7 @@ impl<'a> Parser<'a> {
         let pat = String::from_utf8_lossy(src).into_owned();
         match compile_posix(&pat, self.ere, icase, multi) {
             Ok(r) => Ok(Some(r)),
-            Err(e) => perr(self.pos, e),
+            Err(e) => perr(self.pos, regex_error(e)),
         }
     }
 
@@ -509,7 +552,8 @@ impl<'a> Parser<'a> {
                 b'F' => Kind::FileName,
                 b'q' | b'Q' => {
                     self.skip_ws();
-                    let code = self.number() as i32;
+                    // An exit status is a byte.
+                    let code = (self.number() % 256) as i32;
                     if c == b'q' {
                         Kind::Quit(code)
                     } else {
@@ -747,7 +791,7 @@ impl<'a> Input<'a> {
         false
     }
 
-    async fn raw_line(&mut self) -> Result<Option<(Vec<u8>, bool)>, FsError> {
+    async fn raw_line(&mut self) -> Result<Option<(Vec<u8>, bool)>, Fail> {
         loop {
             if self.cur.is_none() {
                 if self.separate {
@@ -778,10 +822,15 @@ impl<'a> Input<'a> {
                 self.buf.drain(..self.start);
                 self.start = 0;
             }
+            // A line that never ends grows the buffer chunk by chunk.
+            limits::checkpoint()?;
             let r = self.cur.as_mut().map(|r| r.chunk());
             match r {
                 Some(fut) => match fut.await? {
-                    Some(c) => self.buf.extend_from_slice(&c),
+                    Some(c) => {
+                        room(&self.buf, c.len())?;
+                        self.buf.extend_from_slice(&c);
+                    }
                     None => self.eof = true,
                 },
                 None => return Ok(None),
@@ -790,7 +839,7 @@ impl<'a> Input<'a> {
     }
 
     /// The next line, and whether it is the last one.
-    async fn next_line(&mut self) -> Result<Option<(Vec<u8>, bool, bool)>, FsError> {
+    async fn next_line(&mut self) -> Result<Option<(Vec<u8>, bool, bool)>, Fail> {
         let line = match self.ahead.take() {
             Some(l) => Some(l),
             None => self.raw_line().await?,
@@ -808,6 +857,8 @@ impl<'a> Input<'a> {
 struct Out {
     data: Vec<u8>,
     missing_newline: bool,
+    /// Goes to stdout (not into a file edited in place): may be written out at any time.
+    stream: bool,
 }
 
 impl Out {
@@ -837,6 +888,8 @@ struct State {
     quit: Option<i32>,
     append: Vec<Vec<u8>>,
     files: HashMap<String, Vec<u8>>,
+    /// Checkpoints of the command loop, across cycles (`:a;ba` never ends one).
+    tick: limits::Ticker,
 }
 
 enum Flow {
@@ -922,7 +975,7 @@ fn selected(st: &mut State, i: usize, cmd: &Cmd, ps: &[u8], last: bool) -> bool 
                     let one_line = match a2 {
                         Addr2::Line(n) => *n <= st.line_no,
                         Addr2::Plus(n) => {
-                            st.range_end[i] = st.line_no + n;
+                            st.range_end[i] = st.line_no.saturating_add(*n);
                             *n == 0
                         }
                         Addr2::Tilde(m) => *m == 0 || st.line_no.is_multiple_of(*m),
@@ -942,7 +995,7 @@ fn selected(st: &mut State, i: usize, cmd: &Cmd, ps: &[u8], last: bool) -> bool 
     hit != cmd.neg
 }
 
-fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> bool {
+fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> Result<bool, Stop> {
     let re = match &s.re {
         Some(r) => {
             st.last_re = Some(r.clone());
@@ -950,9 +1003,16 @@ fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> bool {
         }
         None => match &st.last_re {
             Some(r) => r.clone(),
-            None => return false,
+            None => return Ok(false),
         },
     };
+    // What one replacement adds at most: its literal text, and the match per reference.
+    let (lits, refs) = s.repl.iter().fold((0usize, 0usize), |(l, r), p| match p {
+        Repl::Lit(t) => (l.saturating_add(t.len()), r),
+        Repl::Whole | Repl::Group(_) => (l, r.saturating_add(1)),
+        _ => (l, r),
+    });
+    let mut tick = limits::Ticker::new();
     let mut out = Vec::with_capacity(ps.len());
     let mut last_end = 0;
     let mut count = 0;
@@ -961,6 +1021,7 @@ fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> bool {
     // End of the previous non-empty match: an empty match right there does not count.
     let mut prev_end: Option<usize> = None;
     while pos <= ps.len() {
+        tick.tick()?;
         let Some(caps) = re.captures_at(ps, pos) else { break };
         let Some(m) = caps.get(0) else { break };
         if m.start() == m.end() && prev_end == Some(m.start()) {
@@ -969,6 +1030,7 @@ fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> bool {
         }
         count += 1;
         if count >= s.nth {
+            room(&out, (m.start() - last_end).saturating_add(lits).saturating_add(refs.saturating_mul(m.len())))?;
             out.extend_from_slice(&ps[last_end..m.start()]);
             expand_repl(&s.repl, &caps, &mut out);
             last_end = m.end();
@@ -985,11 +1047,12 @@ fn substitute(st: &mut State, s: &Subst, ps: &mut Vec<u8>) -> bool {
         }
     }
     if !done {
-        return false;
+        return Ok(false);
     }
+    room(&out, ps.len().saturating_sub(last_end))?;
     out.extend_from_slice(&ps[last_end.min(ps.len())..]);
     *ps = out;
-    true
+    Ok(true)
 }
 
 fn expand_repl(repl: &[Repl], caps: &regex::bytes::Captures, out: &mut Vec<u8>) {
@@ -1067,9 +1130,15 @@ fn list_line(ps: &[u8], width: usize, out: &mut Out) {
     out.line(&res, true, b'\n');
 }
 
-async fn run_cycle(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>, o: &Opts, out: &mut Out, ps: &mut Vec<u8>, nl: &mut bool, last: &mut bool, subst_flag: &mut bool) -> Result<Flow, FsError> {
+async fn run_cycle(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>, o: &Opts, out: &mut Out, ps: &mut Vec<u8>, nl: &mut bool, last: &mut bool, subst_flag: &mut bool) -> Result<Flow, Fail> {
     let mut pc = 0;
     while pc < cmds.len() {
+        // Branches loop without reading input: stop here when the execute must.
+        st.tick.tick()?;
+        if out.stream && out.data.len() >= 64 * 1024 {
+            let d = std::mem::take(&mut out.data);
+            ctx.stdout.write(d).await.map_err(|_| Fail::Pipe)?;
+        }
         let cmd = &cmds[pc];
         if matches!(cmd.kind, Kind::EndBlock | Kind::Label) {
             pc += 1;
@@ -1139,14 +1208,25 @@ async fn run_cycle(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_
                     return Ok(Flow::Restart);
                 }
             },
-            Kind::Get => *ps = st.hold.clone(),
-            Kind::GetAppend => {
-                ps.push(b'\n');
-                let h = st.hold.clone();
-                ps.extend_from_slice(&h);
+            Kind::Get => {
+                if st.hold.len() >= 1 << 16 {
+                    limits::reserve(st.hold.len())?;
+                }
+                *ps = st.hold.clone();
             }
-            Kind::Hold => st.hold = ps.clone(),
+            Kind::GetAppend => {
+                room(ps, 1 + st.hold.len())?;
+                ps.push(b'\n');
+                ps.extend_from_slice(&st.hold);
+            }
+            Kind::Hold => {
+                if ps.len() >= 1 << 16 {
+                    limits::reserve(ps.len())?;
+                }
+                st.hold = ps.clone();
+            }
             Kind::HoldAppend => {
+                room(&st.hold, 1 + ps.len())?;
                 st.hold.push(b'\n');
                 st.hold.extend_from_slice(ps);
             }
@@ -1169,6 +1249,7 @@ async fn run_cycle(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_
                     Some((l, n2, l2)) => {
                         st.line_no += 1;
                         if append {
+                            room(ps, 1 + l.len())?;
                             ps.push(b'\n');
                             ps.extend_from_slice(&l);
                         } else {
@@ -1209,7 +1290,7 @@ async fn run_cycle(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_
             }
             Kind::WriteFile(f) => write_to(st, out, f, ps, o.sep),
             Kind::Subst(s) => {
-                if substitute(st, s, ps) {
+                if substitute(st, s, ps)? {
                     *subst_flag = true;
                     for _ in 0..s.print {
                         out.line(ps, true, o.sep);
@@ -1253,13 +1334,16 @@ async fn flush_append(ctx: &Ctx, st: &mut State, out: &mut Out) {
 }
 
 /// Run the script over one input stream; returns false when `q`/`Q` ended everything.
-async fn process(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>, o: &Opts, out: &mut Out, sink: &mut Option<Vec<u8>>) -> Result<bool, Result<FsError, ()>> {
+async fn process(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>, o: &Opts, out: &mut Out, sink: &mut Option<Vec<u8>>) -> Result<bool, Fail> {
     let mut subst_flag = false;
     let mut pending: Option<(Vec<u8>, bool, bool)> = None;
+    out.stream = sink.is_none();
     loop {
+        // `D` restarts cycles without reading input.
+        st.tick.tick()?;
         let (mut ps, mut nl, mut last) = match pending.take() {
             Some(p) => p,
-            None => match input.next_line().await.map_err(Ok)? {
+            None => match input.next_line().await? {
                 Some(l) => {
                     st.line_no += 1;
                     subst_flag = false;
@@ -1268,7 +1352,7 @@ async fn process(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>,
                 None => return Ok(true),
             },
         };
-        let flow = run_cycle(ctx, cmds, st, input, o, out, &mut ps, &mut nl, &mut last, &mut subst_flag).await.map_err(Ok)?;
+        let flow = run_cycle(ctx, cmds, st, input, o, out, &mut ps, &mut nl, &mut last, &mut subst_flag).await?;
         match flow {
             Flow::EndCycle => {
                 if !o.quiet {
@@ -1293,7 +1377,7 @@ async fn process(ctx: &Ctx, cmds: &[Cmd], st: &mut State, input: &mut Input<'_>,
         }
         if sink.is_none() && out.data.len() >= 64 * 1024 {
             let d = std::mem::take(&mut out.data);
-            ctx.stdout.write(d).await.map_err(|_| Err(()))?;
+            ctx.stdout.write(d).await.map_err(|_| Fail::Pipe)?;
         }
     }
 }
@@ -1436,6 +1520,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         quit: None,
         append: Vec::new(),
         files: HashMap::new(),
+        tick: limits::Ticker::new(),
     };
     let o = Opts { quiet, sep, posix_chars: posix };
     if operands.is_empty() {
@@ -1445,7 +1530,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         operands.push("-".into());
     }
-    let mut out = Out { data: Vec::new(), missing_newline: false };
+    let mut out = Out { data: Vec::new(), missing_newline: false, stream: true };
     let mut status = 0;
 
     if let Some(suffix) = &in_place {
@@ -1487,19 +1572,20 @@ pub async fn run(ctx: Ctx) -> i32 {
                 cur_name: String::new(),
                 next_name: String::new(),
             };
-            let mut file_out = Out { data: Vec::new(), missing_newline: false };
+            let mut file_out = Out { data: Vec::new(), missing_newline: false, stream: false };
             st.line_no = 0;
             let mut sink = Some(Vec::new());
             let r = process(&ctx, &cmds, &mut st, &mut input, &o, &mut file_out, &mut sink).await;
             status = status.max(input.status);
             let go_on = match r {
                 Ok(g) => g,
-                Err(Ok(e)) => {
+                Err(Fail::Read(e)) => {
                     ctx.err(format!("read error on {op}: {e}")).await;
                     status = 4;
                     continue;
                 }
-                Err(Err(())) => return EXIT_PIPE,
+                Err(Fail::Pipe) => return EXIT_PIPE,
+                Err(Fail::Stop(why)) => return stopped(&ctx, why, None).await,
             };
             if !suffix.is_empty() {
                 let bak = if suffix.contains('*') { suffix.replace('*', crate::vfs::path::basename(&abs)) } else { format!("{}{suffix}", crate::vfs::path::basename(&abs)) };
@@ -1542,11 +1628,12 @@ pub async fn run(ctx: Ctx) -> i32 {
                 let mut sink = None;
                 match process(&ctx, &cmds, &mut st, &mut input, &o, &mut out, &mut sink).await {
                     Ok(g) => go_on = g,
-                    Err(Ok(e)) => {
+                    Err(Fail::Read(e)) => {
                         ctx.err(format!("read error on {}: {e}", input.cur_name)).await;
                         status = 2;
                     }
-                    Err(Err(())) => return EXIT_PIPE,
+                    Err(Fail::Pipe) => return EXIT_PIPE,
+                    Err(Fail::Stop(why)) => return stopped(&ctx, why, Some(out)).await,
                 }
                 input.cur = None;
             }
@@ -1554,11 +1641,12 @@ pub async fn run(ctx: Ctx) -> i32 {
             let mut sink = None;
             match process(&ctx, &cmds, &mut st, &mut input, &o, &mut out, &mut sink).await {
                 Ok(_) => {}
-                Err(Ok(e)) => {
+                Err(Fail::Read(e)) => {
                     ctx.err(format!("read error on {}: {e}", if input.cur_name == "-" { "stdin" } else { &input.cur_name })).await;
                     status = 2;
                 }
-                Err(Err(())) => return EXIT_PIPE,
+                Err(Fail::Pipe) => return EXIT_PIPE,
+                Err(Fail::Stop(why)) => return stopped(&ctx, why, Some(out)).await,
             }
         }
         status = status.max(input.status);
@@ -1580,6 +1668,19 @@ pub async fn run(ctx: Ctx) -> i32 {
         Some(c) if c != 0 => c,
         _ => status,
     }
+}
+
+/// The end of a run that had to stop. Over the memory budget, GNU sed's `memory exhausted`
+/// (after what was printed so far); cancelled, nothing more: nobody reads it.
+async fn stopped(ctx: &Ctx, why: Stop, out: Option<Out>) -> i32 {
+    if why != Stop::Memory {
+        return 1;
+    }
+    if let Some(out) = out {
+        let _ = ctx.stdout.write(out.data).await;
+    }
+    let _ = ctx.stderr.write_str("sed: memory exhausted\n").await;
+    1
 }
 
 /// GNU names its temporary file `sedXXXXXX` with random letters; a stable stand-in.

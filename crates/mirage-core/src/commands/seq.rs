@@ -1,53 +1,168 @@
 //! `seq`: print a sequence of numbers (`FIRST INCR LAST`, `-s SEP`, `-w`, `-f FORMAT`).
-//! Decimal operands are stepped exactly (scaled integers), so `seq 0.1 0.1 0.3` ends at
-//! 0.3 as GNU's does; exponent forms use floating point and `%g`.
+//! The default format is GNU's: `%.PLf` with P the largest number of fraction digits of FIRST
+//! and INCR (exponents counted, `1e-3` has 3), zero-padded to GNU's width with `-w`, or `%Lg`
+//! when a precision is unknown (hex floats). Decimal operands are stepped exactly (scaled
+//! integers) while they fit, so `seq 0.1 0.1 0.3` ends at 0.3 as GNU's does; the rest uses
+//! floating point. Output streams (a checkpoint per value), and padding and precision are
+//! written as runs, so any width stays bounded.
 
-use super::textutil::Out;
+use super::cfmt::{self, Pieces, Spec};
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 
-/// A decimal operand: its value scaled by 10^frac, and its fraction digits.
+/// An exact decimal: its value scaled by 10^frac.
 #[derive(Clone, Copy)]
 struct Dec {
     scaled: i128,
     frac: u32,
-    float: f64,
-    exp: bool,
 }
 
-fn parse_num(s: &str) -> Option<Dec> {
-    let t = s.trim_start_matches([' ', '\t']);
-    let float: f64 = t.parse().ok().or_else(|| match t.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" => Some(f64::INFINITY),
-        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
-        _ => None,
-    })?;
-    if float.is_nan() {
+/// An operand as GNU's `scan_arg` sees it.
+#[derive(Clone, Copy)]
+struct Operand {
+    value: f64,
+    /// The exact value, when it has at most 30 significant digits.
+    dec: Option<Dec>,
+    /// Characters it prints as (for `-w`).
+    width: i128,
+    /// Fraction digits; `None` is GNU's INT_MAX ("unknown", `%Lg`).
+    precision: Option<i128>,
+}
+
+/// Most digits of a scaled exact value (i128 holds 38; stepping and rescaling need room).
+const EXACT_MAX_DIGITS: usize = 30;
+
+/// Why an operand is not a number: GNU words NaN differently.
+enum Bad {
+    Invalid,
+    NotANumber,
+}
+
+fn parse_num(s: &str) -> Result<Operand, Bad> {
+    let lower = s.trim().to_ascii_lowercase();
+    if matches!(lower.trim_start_matches(['+', '-']), "nan") {
+        return Err(Bad::NotANumber);
+    }
+    parse_operand(s).ok_or(Bad::Invalid)
+}
+
+fn parse_operand(s: &str) -> Option<Operand> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = body.to_ascii_lowercase();
+    // Hexadecimal integers (GNU also reads hex floats).
+    if let Some(h) = lower.strip_prefix("0x") {
+        let v = u128::from_str_radix(h, 16).ok()?;
+        let value = if neg { -(v as f64) } else { v as f64 };
+        let dec = i128::try_from(v).ok().filter(|v| v.to_string().len() <= EXACT_MAX_DIGITS).map(|v| Dec { scaled: if neg { -v } else { v }, frac: 0 });
+        return Some(Operand { value, dec, width: 0, precision: Some(0) });
+    }
+    let value: f64 = match lower.as_str() {
+        "inf" | "infinity" => f64::INFINITY,
+        _ => {
+            if !body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.') {
+                return None;
+            }
+            body.parse().ok()?
+        }
+    };
+    let value = if neg { -value } else { value };
+    if value.is_nan() {
         return None;
     }
-    let exp = t.contains(['e', 'E']) || float.is_infinite() || t.contains(['x', 'X']);
-    let mut scaled = 0i128;
-    let mut frac = 0u32;
-    if !exp {
-        let (neg, body) = match t.strip_prefix('-') {
-            Some(b) => (true, b),
-            None => (false, t.strip_prefix('+').unwrap_or(t)),
-        };
-        let (ip, fp) = body.split_once('.').unwrap_or((body, ""));
-        if ip.len() + fp.len() > 30 {
-            return Some(Dec { scaled: 0, frac: 0, float, exp: true });
+    // GNU's scan_arg: width and precision from the text (no spaces or '+').
+    let arg = t.trim_start_matches('+');
+    let dp = arg.find('.');
+    let mut precision: Option<i128> = if dp.is_none() && !arg.contains('p') { Some(0) } else { None };
+    let mut width: i128 = 0;
+    if value.is_finite() {
+        width = arg.len() as i128;
+        let mut fraction_len = 0i128;
+        if let Some(d) = dp {
+            fraction_len = arg[d + 1..].find(['e', 'E']).unwrap_or(arg.len() - d - 1) as i128;
+            precision = Some(fraction_len);
+            width += if fraction_len == 0 {
+                -1
+            } else if d == 0 || !arg.as_bytes()[d - 1].is_ascii_digit() {
+                1
+            } else {
+                0
+            };
         }
-        let digits = format!("{ip}{fp}");
-        scaled = if digits.is_empty() { 0 } else { digits.parse().ok()? };
-        if neg {
-            scaled = -scaled;
+        if let Some(e) = arg.find(['e', 'E']) {
+            let exponent = strtol(&arg[e + 1..]).max(-(i64::MAX as i128));
+            let p = precision.unwrap_or(i32::MAX as i128);
+            let p = if exponent < 0 { p - exponent } else { p - p.min(exponent) };
+            precision = Some(p);
+            width -= (arg.len() - e) as i128;
+            let mut exp = exponent;
+            if exponent < 0 {
+                match dp {
+                    Some(d) if e == d + 1 => width += 1,
+                    Some(_) => {}
+                    None => width += 1,
+                }
+                exp = -exponent;
+            } else {
+                if dp.is_some() && p == 0 && fraction_len > 0 {
+                    width -= 1;
+                }
+                exp -= fraction_len.min(exp);
+            }
+            width += exp;
         }
-        frac = fp.len() as u32;
+        if precision.is_some_and(|p| p > i32::MAX as i128) {
+            precision = None;
+        }
     }
-    Some(Dec { scaled, frac, float, exp })
+    // The exact value: digits D with F fraction digits and exponent E are D * 10^(E - F).
+    let dec = if value.is_finite() {
+        let mantissa = match body.find(['e', 'E']) {
+            Some(e) => &body[..e],
+            None => body,
+        };
+        let exponent = body.find(['e', 'E']).map(|e| strtol(&body[e + 1..])).unwrap_or(0);
+        let (ip, fp) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = format!("{ip}{fp}");
+        let digits = digits.trim_start_matches('0');
+        let shift = exponent - fp.len() as i128;
+        let frac = (-shift).max(0);
+        let zeros = shift.max(0);
+        if digits.len() as i128 + zeros <= EXACT_MAX_DIGITS as i128 && frac <= EXACT_MAX_DIGITS as i128 {
+            let d: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+            let scaled = d * 10i128.pow(zeros as u32);
+            Some(Dec { scaled: if neg { -scaled } else { scaled }, frac: frac as u32 })
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    Some(Operand { value, dec, width, precision })
 }
 
-fn rescale(d: Dec, frac: u32) -> i128 {
-    d.scaled * 10i128.pow(frac - d.frac)
+/// C's `strtol` of an exponent, saturating (its sign, its digits; nothing else read).
+fn strtol(s: &str) -> i128 {
+    let (neg, d) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let mut v: i128 = 0;
+    for b in d.bytes().take_while(|b| b.is_ascii_digit()) {
+        v = (v * 10 + (b - b'0') as i128).min(i64::MAX as i128);
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+fn rescale(d: Dec, frac: u32) -> Option<i128> {
+    d.scaled.checked_mul(10i128.checked_pow(frac - d.frac)?)
 }
 
 /// Format a scaled integer with `frac` decimals.
@@ -82,86 +197,66 @@ pub struct Directive {
     pub conv: char,
 }
 
-fn exp_form(v: f64, prec: usize, upper: bool) -> String {
-    let s = format!("{:.*e}", prec, v);
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let e: i32 = e.parse().unwrap_or(0);
-    let sign = if e < 0 { '-' } else { '+' };
-    let r = format!("{m}e{sign}{:02}", e.abs());
-    if upper {
-        r.to_uppercase()
-    } else {
-        r
+impl Directive {
+    fn spec(&self) -> Spec {
+        Spec {
+            minus: self.left,
+            plus: self.plus,
+            space: self.space,
+            zero: self.zero,
+            alt: self.alt,
+            width: Some(self.width),
+            prec: self.prec,
+            conv: self.conv,
+        }
     }
 }
 
-/// C's `%g`.
-pub fn g_form(v: f64, prec: Option<usize>, alt: bool, upper: bool) -> String {
-    if v.is_infinite() {
-        let s = if v < 0.0 { "-inf" } else { "inf" };
-        return if upper { s.to_uppercase() } else { s.into() };
-    }
-    let p = match prec {
-        None => 6,
-        Some(0) => 1,
-        Some(p) => p,
-    };
-    if v == 0.0 {
-        let s = if alt { format!("{:.*}", p - 1, 0.0) } else { "0".into() };
-        return if v.is_sign_negative() { format!("-{s}") } else { s };
-    }
-    let e_s = format!("{:.*e}", p - 1, v);
-    let x: i32 = e_s.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
-    let mut s = if (x as i64) < p as i64 && x >= -4 {
-        format!("{:.*}", (p as i64 - 1 - x as i64).max(0) as usize, v)
-    } else {
-        exp_form(v, p - 1, upper)
-    };
-    if !alt {
-        // Strip trailing zeros of the fraction.
-        let (mant, rest) = match s.find(['e', 'E']) {
-            Some(i) => (s[..i].to_string(), s[i..].to_string()),
-            None => (s.clone(), String::new()),
+/// A `-f` directive applied to a value (`%a` prints the shortest form).
+pub fn format_float(d: &Directive, v: f64) -> Pieces {
+    let spec = d.spec();
+    if d.conv == 'a' || d.conv == 'A' {
+        let body = format!("{}", v.abs());
+        let sign: &[u8] = if v.is_sign_negative() {
+            b"-"
+        } else if d.plus {
+            b"+"
+        } else if d.space {
+            b" "
+        } else {
+            b""
         };
-        let mant = if mant.contains('.') { mant.trim_end_matches('0').trim_end_matches('.').to_string() } else { mant };
-        s = format!("{mant}{rest}");
+        return cfmt::pad_pieces(&spec, sign, Pieces::from_text(body.as_bytes()), v.is_finite());
     }
-    s
+    cfmt::fmt_float_pieces(&spec, v)
 }
 
-pub fn format_float(d: &Directive, v: f64) -> String {
-    let upper = d.conv.is_ascii_uppercase();
-    let mut body = match d.conv {
-        'f' | 'F' => {
-            if v.is_infinite() {
-                (if v < 0.0 { "-inf" } else { "inf" }).to_string()
-            } else {
-                format!("{:.*}", d.prec.unwrap_or(6), v)
+/// How every value is printed.
+enum Format {
+    /// `%.PLf`, zero-padded to a width with `-w`.
+    Fixed { prec: u64, width: Option<u64> },
+    /// `%Lg`.
+    General,
+    /// `-f`: prefix, directive, suffix.
+    User(String, Directive, String),
+}
+
+impl Format {
+    fn float(&self, v: f64) -> Pieces {
+        match self {
+            Format::Fixed { prec, width } => {
+                let spec = Spec { zero: true, width: width.map(|w| w as usize), prec: Some(*prec as usize), conv: 'f', ..Default::default() };
+                cfmt::fmt_float_pieces(&spec, v)
+            }
+            Format::General => cfmt::fmt_float_pieces(&Spec { conv: 'g', ..Default::default() }, v),
+            Format::User(pre, d, suf) => {
+                let mut p = Pieces::from_text(pre.as_bytes());
+                p.append(format_float(d, v));
+                p.text(suf.as_bytes());
+                p
             }
         }
-        'e' | 'E' => exp_form(v, d.prec.unwrap_or(6), upper),
-        'a' | 'A' => format!("{v}"),
-        _ => g_form(v, d.prec, d.alt, upper),
-    };
-    if !body.starts_with('-') {
-        if d.plus {
-            body.insert(0, '+');
-        } else if d.space {
-            body.insert(0, ' ');
-        }
     }
-    if body.len() < d.width {
-        let pad = d.width - body.len();
-        if d.left {
-            body.push_str(&" ".repeat(pad));
-        } else if d.zero && v.is_finite() {
-            let sign_len = if body.starts_with(['-', '+', ' ']) { 1 } else { 0 };
-            body.insert_str(sign_len, &"0".repeat(pad));
-        } else {
-            body.insert_str(0, &" ".repeat(pad));
-        }
-    }
-    body
 }
 
 /// Split a `-f` format into (prefix, directive, suffix); `%%` is a literal `%`.
@@ -207,18 +302,18 @@ fn parse_format(f: &str) -> Result<(String, Directive, String), String> {
             }
             i += 1;
         }
-        let ws = i;
-        while i < cs.len() && cs[i].is_ascii_digit() {
-            i += 1;
-        }
-        d.width = cs[ws..i].iter().collect::<String>().parse().unwrap_or(0);
+        let number = |i: &mut usize| -> usize {
+            let mut v = 0usize;
+            while *i < cs.len() && cs[*i].is_ascii_digit() {
+                v = v.saturating_mul(10).saturating_add(cs[*i] as usize - '0' as usize);
+                *i += 1;
+            }
+            v
+        };
+        d.width = number(&mut i);
         if i < cs.len() && cs[i] == '.' {
             i += 1;
-            let ps = i;
-            while i < cs.len() && cs[i].is_ascii_digit() {
-                i += 1;
-            }
-            d.prec = Some(cs[ps..i].iter().collect::<String>().parse().unwrap_or(0));
+            d.prec = Some(number(&mut i));
         }
         if i < cs.len() && cs[i] == 'L' {
             i += 1;
@@ -323,121 +418,140 @@ pub async fn run(ctx: Ctx) -> i32 {
     if nums.len() > 3 {
         return usage(&ctx, &format!("extra operand '{}'", nums[3])).await;
     }
+    let user_start = if nums.len() == 1 { "1" } else { nums[0].as_str() };
+    let user_last = nums[nums.len() - 1].as_str();
+    // GNU's fast path: whole numbers of any size counted up by one, as digit strings.
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let plain = !width && fmt.is_none() && sep.len() == 1;
+    if plain && digits(user_start) && digits(user_last) && (nums.len() < 3 || nums[1] == "1") {
+        return seq_fast(&ctx, user_start, user_last, &sep).await;
+    }
     let mut parsed = Vec::new();
     for n in &nums {
         match parse_num(n) {
-            Some(d) => parsed.push(d),
-            None => return usage(&ctx, &format!("invalid floating point argument: '{n}'")).await,
+            Ok(d) => parsed.push(d),
+            Err(Bad::Invalid) => return usage(&ctx, &format!("invalid floating point argument: '{n}'")).await,
+            Err(Bad::NotANumber) => return usage(&ctx, &format!("invalid 'not-a-number' argument: '{n}'")).await,
         }
     }
-    let one = Dec { scaled: 1, frac: 0, float: 1.0, exp: false };
+    let one = Operand { value: 1.0, dec: Some(Dec { scaled: 1, frac: 0 }), width: 1, precision: Some(0) };
     let (first, step, last) = match parsed.len() {
         1 => (one, one, parsed[0]),
         2 => (parsed[0], one, parsed[1]),
         _ => (parsed[0], parsed[1], parsed[2]),
     };
-    if step.float == 0.0 {
+    if step.value == 0.0 {
         return usage(&ctx, &format!("invalid Zero increment value: '{}'", nums[1])).await;
     }
     if fmt.is_some() && width {
         return usage(&ctx, "format string may not be specified when printing equal width strings").await;
     }
+    // The fast path again for whole numbers written otherwise (`1e3`, `inf`).
+    if plain
+        && [first, step, last].iter().all(|o| o.precision == Some(0))
+        && first.value.is_finite()
+        && first.value >= 0.0
+        && last.value >= 0.0
+        && step.value == 1.0
+    {
+        let whole = |o: &Operand, typed: &str| -> String {
+            if digits(typed) {
+                typed.to_string()
+            } else if let Some(d) = o.dec.filter(|d| d.frac == 0) {
+                d.scaled.to_string()
+            } else {
+                format!("{:.0}", o.value)
+            }
+        };
+        let a = whole(&first, user_start);
+        let b = if last.value.is_finite() { whole(&last, user_last) } else { "inf".to_string() };
+        if !a.starts_with('-') && !b.starts_with('-') {
+            return seq_fast(&ctx, &a, &b, &sep).await;
+        }
+    }
     let format = match &fmt {
         Some(f) => match parse_format(f) {
-            Ok(x) => Some(x),
+            Ok((pre, d, suf)) => {
+                // Past INT_MAX the C library prints the text before the directive, then fails.
+                if d.width > cfmt::INT_MAX || d.prec.is_some_and(|p| p > cfmt::INT_MAX) {
+                    let first_out = if step.value < 0.0 { first.value >= last.value } else { first.value <= last.value };
+                    if first_out && common_out(&ctx, pre.as_bytes()).await.is_err() {
+                        return EXIT_PIPE;
+                    }
+                    ctx.err("write error: Value too large for defined data type").await;
+                    return 1;
+                }
+                Format::User(pre, d, suf)
+            }
             Err(m) => {
                 ctx.err(m).await;
                 return 1;
             }
         },
-        None => None,
+        None => default_format(first, step, last, width),
     };
-    let mut values: Vec<String> = Vec::new();
     let mut out = Out::new(&ctx.stdout);
-    // Exact stepping while the scaled integers stay far from i128's range.
-    let int_digits = |d: &Dec| d.scaled.unsigned_abs().to_string().len() as u32 - d.frac.min(d.scaled.unsigned_abs().to_string().len() as u32);
-    let scale_all = first.frac.max(step.frac).max(last.frac);
-    let fits = [first, step, last].iter().all(|d| int_digits(d) + scale_all <= 30);
-    let exact = !(first.exp || step.exp || last.exp) && fits;
-    let limit = 10_000_000usize;
-    let emit = |s: String, values: &mut Vec<String>| values.push(s);
-    let mut chunks_out: Vec<String> = Vec::new();
-    let _ = &mut chunks_out;
-    if exact && format.is_none() {
-        let prec = first.frac.max(step.frac);
-        let scale = prec.max(last.frac);
-        let (f, s, l) = (rescale(first, scale), rescale(step, scale), rescale(last, scale));
-        // The width of -w from the first and the last value printed, so output streams.
-        let w = if width && ((s > 0 && f <= l) || (s < 0 && f >= l)) {
-            let last_v = f + ((l - f) / s) * s;
-            fixed(f, scale, prec).len().max(fixed(last_v, scale, prec).len())
-        } else {
-            0
-        };
+    let mut ticker = crate::limits::Ticker::new();
+    let mut started = false;
+    // One value out, with the separator before every value but the first.
+    macro_rules! emit {
+        ($p:expr) => {{
+            if started {
+                out.buf().extend_from_slice(sep.as_bytes());
+            }
+            started = true;
+            if out.put_pieces(&$p).await.is_err() {
+                return EXIT_PIPE;
+            }
+            if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+                return c;
+            }
+        }};
+    }
+    // Exact stepping when every operand is exact and they fit one scale.
+    let exact = match (&format, first.dec, step.dec, last.dec) {
+        (Format::Fixed { prec, width }, Some(f), Some(s), Some(l)) if *prec <= EXACT_MAX_DIGITS as u64 => {
+            let prec = *prec as u32;
+            let scale = prec.max(l.frac).max(f.frac).max(s.frac);
+            match (rescale(f, scale), rescale(s, scale), rescale(l, scale)) {
+                (Some(f), Some(s), Some(l)) => Some((prec, *width, scale, f, s, l)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some((prec, w, scale, f, s, l)) = exact {
         let mut k: i128 = 0;
-        loop {
-            let v = f + k * s;
+        while let Some(v) = k.checked_mul(s).and_then(|ks| f.checked_add(ks)) {
             if (s > 0 && v > l) || (s < 0 && v < l) {
                 break;
             }
-            emit(pad_zero(fixed(v, scale, prec), w), &mut values);
+            emit!(pad_zero(fixed(v, scale, prec), w.unwrap_or(0)));
             k += 1;
-            if values.len() >= 4096 && flush(&mut out, &mut values, &sep, false).await.is_err() {
-                return EXIT_PIPE;
-            }
         }
     } else {
-        let prec = if first.exp || step.exp { None } else { Some(first.frac.max(step.frac) as usize) };
-        let (f, s, l) = (first.float, step.float, last.float);
+        let (f, s, l) = (first.value, step.value, last.value);
         let mut k = 0f64;
+        let mut prev: Option<Pieces> = None;
         loop {
-            let v = f + k * s;
-            let text = match &format {
-                Some((pre, d, suf)) => format!("{pre}{}{suf}", format_float(d, v)),
-                None => match prec {
-                    Some(p) => format!("{:.*}", p, v),
-                    None => g_form(v, None, false, false),
-                },
-            };
+            // The first value is FIRST itself (0 * an infinite step is no number).
+            let v = if k == 0.0 { f } else { f + k * s };
+            let text = format.float(v);
             if (s > 0.0 && v > l) || (s < 0.0 && v < l) {
-                // GNU prints a value past LAST when it prints the same as LAST.
-                let last_text = match &format {
-                    Some((pre, d, suf)) => format!("{pre}{}{suf}", format_float(d, l)),
-                    None => match prec {
-                        Some(p) => format!("{:.*}", p, l),
-                        None => g_form(l, None, false, false),
-                    },
-                };
-                if text == last_text && k > 0.0 {
-                    emit(text, &mut values);
+                // GNU prints a value past LAST when it prints the same as LAST (and not the
+                // same as the value before it).
+                if k > 0.0 && text == format.float(l) && prev.as_ref() != Some(&text) {
+                    emit!(text);
                 }
                 break;
             }
-            emit(text, &mut values);
+            emit!(text.clone());
+            prev = Some(text);
             k += 1.0;
-            if values.len() >= 4096 && !width && flush(&mut out, &mut values, &sep, false).await.is_err() {
-                return EXIT_PIPE;
-            }
-            if values.len() > limit {
-                break;
-            }
         }
     }
-    if width && !(exact && format.is_none()) {
-        let w = values.iter().map(|v| v.len()).max().unwrap_or(0);
-        for v in values.iter_mut() {
-            if v.len() < w {
-                let pad = "0".repeat(w - v.len());
-                if let Some(rest) = v.strip_prefix('-') {
-                    *v = format!("-{pad}{rest}");
-                } else {
-                    v.insert_str(0, &pad);
-                }
-            }
-        }
-    }
-    if flush(&mut out, &mut values, &sep, true).await.is_err() {
-        return EXIT_PIPE;
+    if started {
+        out.buf().push(b'\n');
     }
     if out.flush().await.is_err() {
         return EXIT_PIPE;
@@ -445,29 +559,116 @@ pub async fn run(ctx: Ctx) -> i32 {
     0
 }
 
-fn pad_zero(v: String, w: usize) -> String {
-    if v.len() >= w {
-        return v;
+/// GNU's `seq_fast`: whole numbers from `a` to `b` (`inf`: forever) as digit strings, one
+/// added at a time, each followed by the one-byte separator (the last by a newline).
+async fn seq_fast(ctx: &Ctx, a: &str, b: &str, sep: &str) -> i32 {
+    let trim = |s: &str| -> Vec<u8> {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() { b"0".to_vec() } else { t.as_bytes().to_vec() }
+    };
+    let mut p = trim(a);
+    let b = trim(b);
+    let inf = b == b"inf";
+    let sep = sep.as_bytes().first().copied().unwrap_or(b'\n');
+    let mut out = Out::new(&ctx.stdout);
+    let mut ticker = crate::limits::Ticker::every(1);
+    let mut any = false;
+    let mut more = inf || (p.len(), &p[..]) <= (b.len(), &b[..]);
+    while more {
+        // A buffer's worth of numbers at a time, then a flush and a checkpoint.
+        let o = out.buf();
+        while more && o.len() < textutil::CHUNK {
+            if any {
+                o.push(sep);
+            }
+            o.extend_from_slice(&p);
+            any = true;
+            // Add one.
+            let mut k = p.len();
+            loop {
+                if k == 0 {
+                    p.insert(0, b'1');
+                    break;
+                }
+                k -= 1;
+                if p[k] < b'9' {
+                    p[k] += 1;
+                    break;
+                }
+                p[k] = b'0';
+            }
+            more = inf || (p.len(), &p[..]) <= (b.len(), &b[..]);
+        }
+        if out.maybe_flush().await.is_err() {
+            return EXIT_PIPE;
+        }
+        if let Err(c) = textutil::tick(ctx, &mut ticker).await {
+            return c;
+        }
     }
-    let pad = "0".repeat(w - v.len());
-    match v.strip_prefix('-') {
-        Some(rest) => format!("-{pad}{rest}"),
-        None => format!("{pad}{v}"),
+    if any {
+        out.buf().push(b'\n');
+    }
+    if out.flush().await.is_err() {
+        return EXIT_PIPE;
+    }
+    0
+}
+
+async fn common_out(ctx: &Ctx, b: &[u8]) -> Result<(), i32> {
+    super::common::out(ctx, b.to_vec()).await
+}
+
+/// GNU's `get_default_format`.
+fn default_format(first: Operand, step: Operand, last: Operand, equal_width: bool) -> Format {
+    let prec = match (first.precision, step.precision) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        _ => None,
+    };
+    let (Some(prec), Some(last_prec)) = (prec, last.precision) else {
+        return Format::General;
+    };
+    if !equal_width {
+        return Format::Fixed { prec: prec as u64, width: None };
+    }
+    let first_prec = first.precision.unwrap_or(0);
+    let mut first_width = first.width + (prec - first_prec);
+    let mut last_width = last.width + (prec - last_prec);
+    if last_prec != 0 && prec == 0 {
+        last_width -= 1;
+    }
+    if last_prec == 0 && prec != 0 {
+        last_width += 1;
+    }
+    if first_prec == 0 && prec != 0 {
+        first_width += 1;
+    }
+    let w = first_width.max(last_width);
+    if (0..=i32::MAX as i128).contains(&w) {
+        Format::Fixed { prec: prec as u64, width: Some(w as u64) }
+    } else {
+        Format::General
     }
 }
 
-/// Write values joined by `sep`; the separator goes before every value but the very first.
-async fn flush(out: &mut Out<'_>, values: &mut Vec<String>, sep: &str, end: bool) -> Result<(), crate::shell::io::BrokenPipe> {
-    for v in values.drain(..) {
-        if out.started() {
-            out.buf().extend_from_slice(sep.as_bytes());
+/// `v` zero-padded to `w` (after its sign), the padding as a run.
+fn pad_zero(v: String, w: u64) -> Pieces {
+    let mut p = Pieces::new();
+    let len = v.len() as u64;
+    if len >= w {
+        p.text(v.as_bytes());
+        return p;
+    }
+    match v.strip_prefix('-') {
+        Some(rest) => {
+            p.text(b"-");
+            p.run(b'0', w - len);
+            p.text(rest.as_bytes());
         }
-        out.mark_started();
-        out.buf().extend_from_slice(v.as_bytes());
-        out.maybe_flush().await?;
+        None => {
+            p.run(b'0', w - len);
+            p.text(v.as_bytes());
+        }
     }
-    if end && out.started() {
-        out.buf().push(b'\n');
-    }
-    Ok(())
+    p
 }

@@ -4,13 +4,33 @@
 use super::Ctx;
 
 pub async fn run(ctx: Ctx) -> i32 {
-    if ctx.args.is_empty() {
+    // GNU permutes: every argument before `--` that starts with `-` is an option, and sleep
+    // has none but --help/--version.
+    let mut args: Vec<&String> = Vec::new();
+    let mut options_done = false;
+    for a in &ctx.args {
+        if !options_done && a == "--" {
+            options_done = true;
+            continue;
+        }
+        if !options_done && a.len() > 1 && a.starts_with('-') {
+            let msg = if a.starts_with("--") {
+                format!("sleep: unrecognized option '{a}'")
+            } else {
+                format!("sleep: invalid option -- '{}'", a[1..].chars().next().unwrap_or('-'))
+            };
+            let _ = ctx.stderr.write_str(&format!("{msg}\nTry 'sleep --help' for more information.\n")).await;
+            return 1;
+        }
+        args.push(a);
+    }
+    if args.is_empty() {
         let _ = ctx.stderr.write_str("sleep: missing operand\nTry 'sleep --help' for more information.\n").await;
         return 1;
     }
     let mut total = 0f64;
     let mut bad = false;
-    for a in &ctx.args {
+    for a in args {
         let (num, mult) = match a.chars().last() {
             Some('s') => (&a[..a.len() - 1], 1.0),
             Some('m') => (&a[..a.len() - 1], 60.0),
@@ -30,10 +50,11 @@ pub async fn run(ctx: Ctx) -> i32 {
         let _ = ctx.stderr.write_str("Try 'sleep --help' for more information.\n").await;
         return 1;
     }
-    if total.is_finite() {
-        tokio::time::sleep(std::time::Duration::from_secs_f64(total.min(1e9))).await;
-    } else {
-        futures::future::pending::<()>().await;
+    // Any length: past what a Duration holds (or a timer can wait) it is forever, which only
+    // a deadline, an abort or close ends.
+    match std::time::Duration::try_from_secs_f64(total) {
+        Ok(d) if d <= std::time::Duration::from_secs(1 << 40) => tokio::time::sleep(d).await,
+        _ => futures::future::pending::<()>().await,
     }
     0
 }

@@ -112,12 +112,14 @@ fn parse_key(spec: &str) -> Result<Key, String> {
     let mut opts = KeyOpts::default();
     let parse_pos = |s: &str, is_end: bool, opts: &mut KeyOpts| -> Result<(usize, usize), String> {
         let num_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        let field: usize = s[..num_end].parse().map_err(|_| bad())?;
+        // GNU's parse_field_count: a count too large is SIZE_MAX.
+        let count = |d: &str| -> Option<usize> { (!d.is_empty()).then(|| d.parse::<usize>().unwrap_or(usize::MAX)) };
+        let field: usize = count(&s[..num_end]).ok_or_else(bad)?;
         let mut rest = &s[num_end..];
         let mut ch = 0usize;
         if let Some(r) = rest.strip_prefix('.') {
             let e = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            ch = r[..e].parse().map_err(|_| format!("invalid number after '.': invalid count at start of '{r}'"))?;
+            ch = count(&r[..e]).ok_or_else(|| format!("invalid number after '.': invalid count at start of '{r}'"))?;
             rest = &r[e..];
             if ch == 0 && !is_end {
                 return Err(format!("character offset is zero: invalid field specification '{spec}'"));
@@ -206,7 +208,7 @@ fn key_slice<'a>(line: &'a [u8], k: &Key, sep: Option<u8>) -> &'a [u8] {
             b += 1;
         }
     }
-    let b = (b + k.schar - 1).min(line.len());
+    let b = b.saturating_add(k.schar - 1).min(line.len());
     let e = if k.efield == 0 {
         line.len()
     } else if k.echar == 0 {
@@ -218,7 +220,7 @@ fn key_slice<'a>(line: &'a [u8], k: &Key, sep: Option<u8>) -> &'a [u8] {
                 s += 1;
             }
         }
-        (s + k.echar).min(line.len())
+        s.saturating_add(k.echar).min(line.len())
     };
     if e <= b {
         &line[b..b]
@@ -310,25 +312,18 @@ fn human_cmp(a: &[u8], b: &[u8]) -> Ordering {
 /// `strtod` on a prefix: `None` when there is no number.
 fn parse_float(s: &[u8]) -> Option<f64> {
     let t = skip_blanks(s);
-    let text = std::str::from_utf8(t).ok().unwrap_or("");
-    let text = if text.is_empty() {
-        // Not UTF-8: take the ASCII prefix.
-        let n = t.iter().position(|b| !b.is_ascii()).unwrap_or(t.len());
-        std::str::from_utf8(&t[..n]).unwrap_or("")
-    } else {
-        text
-    };
-    let lower = text.to_ascii_lowercase();
+    // Only the start of the key matters (keys may be long: this runs per comparison).
+    let lower: Vec<u8> = t.iter().take(9).map(|b| b.to_ascii_lowercase()).collect();
     for (word, v) in [("-infinity", f64::NEG_INFINITY), ("+infinity", f64::INFINITY), ("infinity", f64::INFINITY), ("-inf", f64::NEG_INFINITY), ("+inf", f64::INFINITY), ("inf", f64::INFINITY)] {
-        if lower.starts_with(word) {
+        if lower.starts_with(word.as_bytes()) {
             return Some(v);
         }
     }
-    if lower.starts_with("nan") || lower.starts_with("-nan") || lower.starts_with("+nan") {
+    if lower.starts_with(b"nan") || lower.starts_with(b"-nan") || lower.starts_with(b"+nan") {
         return Some(f64::NAN);
     }
-    // Longest prefix that parses.
-    let bytes = text.as_bytes();
+    // Longest prefix that parses (ASCII: a sign, digits, a point, an exponent).
+    let bytes = t;
     let mut end = 0;
     let mut i = 0;
     if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
@@ -363,7 +358,7 @@ fn parse_float(s: &[u8]) -> Option<f64> {
             end = j;
         }
     }
-    text[..end].parse().ok()
+    std::str::from_utf8(&bytes[..end]).ok()?.parse().ok()
 }
 
 fn general_cmp(a: &[u8], b: &[u8]) -> Ordering {
@@ -673,7 +668,12 @@ pub async fn run(ctx: Ctx) -> i32 {
     for op in &operands {
         match textutil::read_all(&ctx, op).await {
             Ok(d) => {
-                data.extend_from_slice(&d);
+                if data.is_empty() {
+                    data = d;
+                } else {
+                    textutil::grow(&mut data, d.len() + 1);
+                    data.extend_from_slice(&d);
+                }
                 if !data.is_empty() && data.last() != Some(&delim) {
                     data.push(delim);
                 }
@@ -691,9 +691,16 @@ pub async fn run(ctx: Ctx) -> i32 {
             }
         }
     }
-    let mut lines = textutil::records(&data, delim);
+    let mut lines = match textutil::records_checked(&data, delim) {
+        Ok(l) => l,
+        Err(why) => return textutil::halt(&ctx, why).await,
+    };
+    let mut ticker = crate::limits::Ticker::new();
     if let Some(quiet) = check {
         for i in 1..lines.len() {
+            if let Err(why) = ticker.tick() {
+                return textutil::halt(&ctx, why).await;
+            }
             let r = compare(lines[i - 1], lines[i], &cfg);
             if r == Ordering::Greater || (cfg.unique && r == Ordering::Equal) {
                 if !quiet {
@@ -706,28 +713,55 @@ pub async fn run(ctx: Ctx) -> i32 {
         }
         return 0;
     }
-    lines.sort_by(|a, b| compare(a, b, &cfg));
-    if cfg.unique {
-        lines.dedup_by(|b, a| compare(a, b, &cfg) == Ordering::Equal);
-    }
-    let mut buf = Vec::with_capacity(data.len());
-    for l in &lines {
-        buf.extend_from_slice(l);
-        buf.push(delim);
-    }
-    if let Some(path) = output {
-        if path != "-" {
-            let abs = ctx.abs(&path);
-            if let Err(e) = ctx.vfs.write(&abs, bytes::Bytes::from(buf)).await {
-                ctx.err(format!("open failed: {path}: {e}")).await;
-                return 2;
-            }
-            return 0;
+    match textutil::sort_checked(&mut lines, |a, b| compare(a, b, &cfg)) {
+        Ok(()) => {}
+        Err(Some(why)) => return textutil::halt(&ctx, why).await,
+        Err(None) => {
+            ctx.err("memory exhausted").await;
+            return 2;
         }
     }
+    if cfg.unique {
+        // Keep the first of each run of equal lines.
+        let mut kept = 0;
+        for i in 0..lines.len() {
+            if let Err(why) = ticker.tick() {
+                return textutil::halt(&ctx, why).await;
+            }
+            if kept == 0 || compare(lines[kept - 1], lines[i], &cfg) != Ordering::Equal {
+                lines[kept] = lines[i];
+                kept += 1;
+            }
+        }
+        lines.truncate(kept);
+    }
+    if let Some(path) = output.filter(|p| p != "-") {
+        match textutil::refuse(data.len().saturating_add(lines.len())) {
+            Ok(()) => {}
+            Err(Some(why)) => return textutil::halt(&ctx, why).await,
+            Err(None) => {
+                ctx.err("memory exhausted").await;
+                return 2;
+            }
+        }
+        let mut buf = Vec::with_capacity(data.len() + lines.len());
+        for l in &lines {
+            buf.extend_from_slice(l);
+            buf.push(delim);
+        }
+        let abs = ctx.abs(&path);
+        if let Err(e) = ctx.vfs.write(&abs, bytes::Bytes::from(buf)).await {
+            ctx.err(format!("open failed: {path}: {e}")).await;
+            return 2;
+        }
+        return 0;
+    }
     let mut out = Out::new(&ctx.stdout);
-    for chunk in buf.chunks(textutil::CHUNK) {
-        if out.put(chunk).await.is_err() {
+    for l in &lines {
+        let b = out.buf();
+        b.extend_from_slice(l);
+        b.push(delim);
+        if out.maybe_flush().await.is_err() {
             return EXIT_PIPE;
         }
     }

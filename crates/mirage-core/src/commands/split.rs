@@ -5,7 +5,8 @@ use bytes::Bytes;
 
 use super::args::{self, flag, value};
 use super::common;
-use super::head::parse_count;
+use super::head;
+use super::textutil::{self, NumError};
 use super::Ctx;
 
 const SPEC: &[args::Opt] = &[
@@ -21,18 +22,58 @@ const SPEC: &[args::Opt] = &[
     flag('e', "elide-empty-files"),
 ];
 
-fn suffix(mut n: usize, len: usize, numeric: bool, hex: bool) -> Option<String> {
-    let base = if numeric { 10 } else if hex { 16 } else { 26 };
-    let mut s = vec![0u8; len];
-    for k in (0..len).rev() {
-        let d = (n % base) as u8;
-        s[k] = if numeric || (hex && d < 10) { b'0' + d } else if hex { b'a' + d - 10 } else { b'a' + d };
-        n /= base;
+/// The suffixes of the output files, as GNU's `next_file_name` makes them: `aa`, `ab`, ...
+/// and, when the length was not given (`auto`), widened before the first letter runs out:
+/// `yz` is followed by `zaaa` (the `z` joins the prefix).
+struct Suffixes {
+    alphabet: &'static [u8],
+    /// Letters taken into the prefix by widening.
+    grown: Vec<u8>,
+    index: Vec<usize>,
+    auto: bool,
+    started: bool,
+}
+
+impl Suffixes {
+    fn new(len: usize, numeric: bool, hex: bool, auto: bool) -> Suffixes {
+        let alphabet: &'static [u8] = if numeric {
+            b"0123456789"
+        } else if hex {
+            b"0123456789abcdef"
+        } else {
+            b"abcdefghijklmnopqrstuvwxyz"
+        };
+        Suffixes { alphabet, grown: Vec::new(), index: vec![0; len], auto, started: false }
     }
-    if n > 0 {
-        return None;
+
+    /// The next suffix; `None` once they are exhausted.
+    fn next(&mut self) -> Option<String> {
+        if self.started {
+            let mut i = self.index.len();
+            loop {
+                if i == 0 {
+                    return None;
+                }
+                i -= 1;
+                self.index[i] += 1;
+                if self.auto && i == 0 && self.index[0] + 1 == self.alphabet.len() {
+                    // Widen: the last letter joins the prefix, one more letter after it.
+                    self.grown.push(self.alphabet[self.index[0]]);
+                    let len = self.index.len() + 1;
+                    self.index = vec![0; len];
+                    break;
+                }
+                if self.index[i] < self.alphabet.len() {
+                    break;
+                }
+                self.index[i] = 0;
+            }
+        }
+        self.started = true;
+        let mut s = self.grown.clone();
+        s.extend(self.index.iter().map(|&k| self.alphabet[k]));
+        String::from_utf8(s).ok()
     }
-    String::from_utf8(s).ok()
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -46,6 +87,86 @@ pub async fn run(ctx: Ctx) -> i32 {
         let _ = ctx.stderr.write_str(&format!("split: extra operand '{}'\nTry 'split --help' for more information.\n", p.operands[2])).await;
         return 1;
     }
+    // The sizes, with GNU's limits and messages.
+    enum Mode {
+        Bytes(u64),
+        Chunks(u64),
+        Lines(u64),
+    }
+    let mode = if let Some(b) = p.value("b") {
+        match head::count(b).and_then(|n| if n == 0 { Err(NumError::Range) } else { Ok(n) }) {
+            Ok(n) => Mode::Bytes(n),
+            Err(e) => {
+                ctx.err(e.message("invalid number of bytes", b)).await;
+                return 1;
+            }
+        }
+    } else if let Some(nv) = p.value("n") {
+        match textutil::xdectoumax(nv, 1, u64::MAX, "") {
+            Ok(k) => Mode::Chunks(k),
+            Err(e) => {
+                ctx.err(e.message("invalid number of chunks", nv)).await;
+                return 1;
+            }
+        }
+    } else {
+        match p.value("l") {
+            Some(v) => match textutil::xdectoumax(v, 1, u64::MAX, "") {
+                Ok(n) => Mode::Lines(n),
+                Err(e) => {
+                    ctx.err(e.message("invalid number of lines", v)).await;
+                    return 1;
+                }
+            },
+            None => Mode::Lines(1000),
+        }
+    };
+    let numeric = p.has("d") || p.has("numeric-suffixes");
+    let hex = p.has("x");
+    let base: u64 = if numeric { 10 } else if hex { 16 } else { 26 };
+    // With -n, the suffixes are made long enough for every chunk (GNU's set_suffix_length).
+    let needed = match mode {
+        Mode::Chunks(k) => {
+            let mut len = 0usize;
+            let mut end = k - 1;
+            loop {
+                len += 1;
+                end /= base;
+                if end == 0 {
+                    break;
+                }
+            }
+            len
+        }
+        _ => 0,
+    };
+    let auto = p.value("a").is_none() && !matches!(mode, Mode::Chunks(_));
+    let slen = match p.value("a") {
+        Some(a) => match textutil::xdectoimax(a, 0, (usize::MAX / std::mem::size_of::<usize>()) as i64) {
+            Ok(n) => {
+                let n = n as usize;
+                if n < needed {
+                    ctx.err(format!("the suffix length needs to be at least {needed}")).await;
+                    return 1;
+                }
+                n
+            }
+            Err(e) => {
+                ctx.err(e.message("invalid suffix length", a)).await;
+                return 1;
+            }
+        },
+        None => needed.max(2),
+    };
+    // GNU allocates the file name (prefix + suffix) up front.
+    match textutil::refuse(prefix.len().saturating_add(slen)) {
+        Ok(()) => {}
+        Err(None) => {
+            ctx.err("memory exhausted").await;
+            return 1;
+        }
+        Err(Some(why)) => return textutil::halt(&ctx, why).await,
+    }
     let data = match common::read_all(&ctx, &input).await {
         Ok(d) => d,
         Err(e) => {
@@ -53,60 +174,56 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
-    let mut pieces: Vec<&[u8]> = Vec::new();
-    if let Some(b) = p.value("b") {
-        let Some(n) = parse_count(b).filter(|n| *n > 0) else {
-            ctx.err(format!("invalid number of bytes: '{b}'")).await;
-            return 1;
-        };
-        pieces.extend(data.chunks(n as usize));
-    } else if let Some(nv) = p.value("n") {
-        let Some(k) = nv.parse::<usize>().ok().filter(|k| *k > 0) else {
-            ctx.err(format!("invalid number of chunks: '{nv}'")).await;
-            return 1;
-        };
-        let len = data.len();
-        for i in 0..k {
-            let st = i * len / k;
-            let en = (i + 1) * len / k;
-            pieces.push(&data[st..en]);
-        }
-    } else {
-        let l = match p.value("l") {
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    ctx.err(format!("invalid number of lines: '{v}'")).await;
-                    return 1;
-                }
-            },
-            None => 1000,
-        };
-        let mut st = 0;
-        let mut count = 0;
-        for (i, b) in data.iter().enumerate() {
-            if *b == b'\n' {
-                count += 1;
-                if count == l {
-                    pieces.push(&data[st..=i]);
-                    st = i + 1;
-                    count = 0;
-                }
-            }
-        }
-        if st < data.len() {
-            pieces.push(&data[st..]);
-        }
-    }
-    if p.has("e") {
-        pieces.retain(|x| !x.is_empty());
-    }
-    let numeric = p.has("d") || p.has("numeric-suffixes");
-    let hex = p.has("x");
-    let slen = p.value("a").and_then(|a| a.parse().ok()).unwrap_or(2);
+    // The pieces as ranges of `data`, made one at a time.
+    let len = data.len() as u64;
+    let mut next_start = 0u64;
+    let mut index = 0u64;
+    let elide = p.has("e");
     let extra = p.value("additional-suffix").unwrap_or("").to_string();
-    for (i, piece) in pieces.iter().enumerate() {
-        let Some(suf) = suffix(i, slen, numeric, hex) else {
+    let mut ticker = crate::limits::Ticker::every(64);
+    let mut suffixes = Suffixes::new(slen, numeric, hex, auto);
+    loop {
+        let (st, en) = match mode {
+            Mode::Bytes(n) => {
+                if next_start >= len {
+                    break;
+                }
+                (next_start, next_start.saturating_add(n).min(len))
+            }
+            Mode::Chunks(k) => {
+                if index >= k {
+                    break;
+                }
+                let st = (index as u128 * len as u128 / k as u128) as u64;
+                let en = ((index as u128 + 1) * len as u128 / k as u128) as u64;
+                (st, en)
+            }
+            Mode::Lines(l) => {
+                if next_start >= len {
+                    break;
+                }
+                let mut count = 0u64;
+                let mut end = len;
+                for i in memchr::memchr_iter(b'\n', &data[next_start as usize..]) {
+                    count += 1;
+                    if count == l {
+                        end = next_start + i as u64 + 1;
+                        break;
+                    }
+                }
+                (next_start, end)
+            }
+        };
+        next_start = en;
+        let piece = &data[st as usize..en as usize];
+        index += 1;
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
+        if elide && piece.is_empty() {
+            continue;
+        }
+        let Some(suf) = suffixes.next() else {
             ctx.err("output file suffixes exhausted").await;
             return 1;
         };

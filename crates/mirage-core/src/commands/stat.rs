@@ -11,7 +11,8 @@
 use std::time::SystemTime;
 
 use super::args::{self, flag, long_value, value};
-use super::textutil;
+use super::cfmt::{self, Pieces};
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 use crate::vfs::Metadata;
 
@@ -113,15 +114,17 @@ fn directive(c: char, modifier: Option<char>, i: &Info<'_>) -> Option<(String, b
     })
 }
 
-/// Render a format; `escapes` for `--printf` (backslash escapes, no newline added).
-fn render(fmt: &str, i: &Info<'_>, escapes: bool) -> Vec<u8> {
+/// Render a format; `escapes` for `--printf` (backslash escapes, no newline added). Padding
+/// comes back as runs (`cfmt::Pieces`), so a width from the format is never allocated: as in
+/// GNU, a width or precision up to `INT_MAX` is printed in full, and a directive with a larger
+/// one prints nothing (its `printf` fails with `EOVERFLOW`).
+fn render(fmt: &str, i: &Info<'_>, escapes: bool) -> Pieces {
     let cs: Vec<char> = fmt.chars().collect();
-    let mut out = String::new();
-    let mut raw: Vec<u8> = Vec::new();
+    let mut out = Pieces::new();
     let mut k = 0;
-    let flush = |out: &mut String, raw: &mut Vec<u8>| {
-        raw.extend_from_slice(out.as_bytes());
-        out.clear();
+    let push_char = |out: &mut Pieces, c: char| {
+        let mut b = [0u8; 4];
+        out.text(c.encode_utf8(&mut b).as_bytes());
     };
     while k < cs.len() {
         let c = cs[k];
@@ -135,13 +138,12 @@ fn render(fmt: &str, i: &Info<'_>, escapes: bool) -> Vec<u8> {
                 }
             }
             let esc: String = rest.chars().take(take).collect();
-            flush(&mut out, &mut raw);
-            raw.extend_from_slice(&textutil::c_unescape(&esc));
+            out.text(&textutil::c_unescape(&esc));
             k += take;
             continue;
         }
         if c != '%' || k + 1 >= cs.len() {
-            out.push(c);
+            push_char(&mut out, c);
             k += 1;
             continue;
         }
@@ -151,28 +153,28 @@ fn render(fmt: &str, i: &Info<'_>, escapes: bool) -> Vec<u8> {
             k += 1;
         }
         let flags: String = cs[start..k].iter().collect();
-        let ws = k;
-        while k < cs.len() && cs[k].is_ascii_digit() {
-            k += 1;
-        }
-        let width: usize = cs[ws..k].iter().collect::<String>().parse().unwrap_or(0);
-        let mut prec: Option<usize> = None;
+        let number = |k: &mut usize| -> u64 {
+            let mut v = 0u64;
+            while *k < cs.len() && cs[*k].is_ascii_digit() {
+                v = v.saturating_mul(10).saturating_add(cs[*k] as u64 - '0' as u64);
+                *k += 1;
+            }
+            v
+        };
+        let width = number(&mut k);
+        let mut prec: Option<u64> = None;
         if k < cs.len() && cs[k] == '.' {
             k += 1;
-            let ps = k;
-            while k < cs.len() && cs[k].is_ascii_digit() {
-                k += 1;
-            }
-            prec = Some(cs[ps..k].iter().collect::<String>().parse().unwrap_or(0));
+            prec = Some(number(&mut k));
         }
         let Some(&d) = cs.get(k) else {
-            out.push('%');
-            out.push_str(&flags);
+            out.text(b"%");
+            out.text(flags.as_bytes());
             break;
         };
         k += 1;
         if d == '%' {
-            out.push('%');
+            out.text(b"%");
             continue;
         }
         let mut modifier = None;
@@ -183,34 +185,43 @@ fn render(fmt: &str, i: &Info<'_>, escapes: bool) -> Vec<u8> {
             k += 1;
         }
         match directive(conv, modifier, i) {
-            Some((mut text, numeric)) => {
-                if let Some(p) = prec {
-                    if !numeric {
-                        text = text.chars().take(p).collect();
-                    } else if text.len() < p {
-                        text = format!("{}{text}", "0".repeat(p - text.len()));
-                    }
+            Some((text, numeric)) => {
+                if width > cfmt::INT_MAX as u64 || prec.is_some_and(|p| p > cfmt::INT_MAX as u64) {
+                    continue;
                 }
-                let len = text.chars().count();
-                if len < width {
-                    let pad = width - len;
-                    if flags.contains('-') {
-                        text.push_str(&" ".repeat(pad));
-                    } else if flags.contains('0') && numeric {
-                        text = format!("{}{text}", "0".repeat(pad));
-                    } else {
-                        text = format!("{}{text}", " ".repeat(pad));
+                let mut body = Pieces::new();
+                let mut len = text.chars().count() as u64;
+                match prec {
+                    Some(p) if !numeric => {
+                        let t: String = text.chars().take(p.min(len) as usize).collect();
+                        len = t.chars().count() as u64;
+                        body.text(t.as_bytes());
                     }
+                    Some(p) if (text.len() as u64) < p => {
+                        body.run(b'0', p - text.len() as u64);
+                        body.text(text.as_bytes());
+                        len = p;
+                    }
+                    _ => body.text(text.as_bytes()),
                 }
-                out.push_str(&text);
+                let pad = width.saturating_sub(len);
+                if flags.contains('-') {
+                    out.append(body);
+                    out.run(b' ', pad);
+                } else if flags.contains('0') && numeric {
+                    out.run(b'0', pad);
+                    out.append(body);
+                } else {
+                    out.run(b' ', pad);
+                    out.append(body);
+                }
             }
             None => {
-                out.push('?');
+                out.text(b"?");
             }
         }
     }
-    flush(&mut out, &mut raw);
-    raw
+    out
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -243,6 +254,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         })
     };
     let mut status = 0;
+    let mut out = Out::new(&ctx.stdout);
     for op in &p.operands {
         let abs = ctx.abs(op);
         let meta = match ctx.vfs.stat(&abs).await {
@@ -266,7 +278,7 @@ pub async fn run(ctx: Ctx) -> i32 {
         let mount = ctx.vfs.mount_of(&abs).map(|m| m.prefix.clone()).unwrap_or_else(|| "/".into());
         let info = Info { name: op, abs: &abs, meta, links, mount };
         let text = render(&fmt, &info, escapes);
-        if ctx.stdout.write(text).await.is_err() {
+        if out.put_pieces(&text).await.is_err() || out.flush().await.is_err() {
             return EXIT_PIPE;
         }
     }

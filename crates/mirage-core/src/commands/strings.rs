@@ -1,6 +1,7 @@
 //! `strings`: printable runs of at least 4 (`-n N`) characters, one per line (`-t o|d|x`).
 
 use super::common;
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -18,8 +19,10 @@ pub async fn run(ctx: Ctx) -> i32 {
             } else {
                 v.to_string()
             };
-            match v.parse::<usize>() {
-                Ok(n) if n > 0 => min = n,
+            // Too large for a number is as large as can be: nothing is that long.
+            let n = if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) { Some(v.parse::<usize>().unwrap_or(usize::MAX)) } else { None };
+            match n {
+                Some(n) if n > 0 => min = n,
                 _ => {
                     ctx.err(format!("invalid minimum string length {v}")).await;
                     return 1;
@@ -35,7 +38,7 @@ pub async fn run(ctx: Ctx) -> i32 {
             radix = v.chars().next();
         } else if a == "-a" || a == "--all" {
         } else if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit()) {
-            min = a[1..].parse().unwrap_or(4);
+            min = a[1..].parse().unwrap_or(usize::MAX).max(1);
         } else {
             files.push(a.clone());
         }
@@ -56,10 +59,14 @@ pub async fn run(ctx: Ctx) -> i32 {
                 continue;
             }
         };
-        let mut out = Vec::new();
+        let mut out = Out::new(&ctx.stdout);
         let mut st = 0;
         let mut run = 0;
+        let mut ticker = crate::limits::Ticker::every(1 << 16);
         for (k, &b) in data.iter().chain(std::iter::once(&0u8)).enumerate() {
+            if let Err(why) = ticker.tick() {
+                return textutil::halt(&ctx, why).await;
+            }
             if (0x20..0x7f).contains(&b) || b == b'\t' {
                 if run == 0 {
                     st = k;
@@ -67,19 +74,23 @@ pub async fn run(ctx: Ctx) -> i32 {
                 run += 1;
             } else {
                 if run >= min {
+                    let o = out.buf();
                     match radix {
-                        Some('d') => out.extend_from_slice(format!("{st:7} ").as_bytes()),
-                        Some('o') => out.extend_from_slice(format!("{st:7o} ").as_bytes()),
-                        Some('x') => out.extend_from_slice(format!("{st:7x} ").as_bytes()),
+                        Some('d') => o.extend_from_slice(format!("{st:7} ").as_bytes()),
+                        Some('o') => o.extend_from_slice(format!("{st:7o} ").as_bytes()),
+                        Some('x') => o.extend_from_slice(format!("{st:7x} ").as_bytes()),
                         _ => {}
                     }
-                    out.extend_from_slice(&data[st..k]);
-                    out.push(b'\n');
+                    o.extend_from_slice(&data[st..k]);
+                    o.push(b'\n');
+                    if out.maybe_flush().await.is_err() {
+                        return EXIT_PIPE;
+                    }
                 }
                 run = 0;
             }
         }
-        if ctx.stdout.write(out).await.is_err() {
+        if out.flush().await.is_err() {
             return EXIT_PIPE;
         }
     }

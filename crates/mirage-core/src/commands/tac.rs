@@ -33,40 +33,10 @@ pub async fn run(ctx: Ctx) -> i32 {
                 continue;
             }
         };
-        // Records, each with its separator attached (after it, or before it with -b).
-        let mut starts = vec![0usize];
-        let mut i = 0;
-        let mut cuts = Vec::new();
-        while let Some(k) = find(&data[i..], &sep) {
-            cuts.push(i + k);
-            i += k + sep.len();
-        }
-        let mut recs: Vec<&[u8]> = Vec::new();
-        if before {
-            let mut prev = 0;
-            for &c in &cuts {
-                if c > prev || prev == 0 {
-                    recs.push(&data[prev..c]);
-                }
-                prev = c;
-            }
-            recs.push(&data[prev..]);
-            recs.retain(|r| !r.is_empty());
-        } else {
-            let mut prev = 0;
-            for &c in &cuts {
-                recs.push(&data[prev..c + sep.len()]);
-                prev = c + sep.len();
-            }
-            if prev < data.len() {
-                recs.push(&data[prev..]);
-            }
-        }
-        starts.clear();
-        for r in recs.iter().rev() {
-            if out.put(r).await.is_err() {
-                return EXIT_PIPE;
-            }
+        // Records, each with its separator attached (after it, or before it with -b), from
+        // the last: found from the end without an index of every record.
+        if let Err(c) = write_reversed(&ctx, &data, &sep, before, &mut out).await {
+            return c;
         }
     }
     if out.flush().await.is_err() {
@@ -75,9 +45,51 @@ pub async fn run(ctx: Ctx) -> i32 {
     status
 }
 
-fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.len() == 1 {
-        return memchr::memchr(n[0], h);
+/// Where the separators are, in reverse: scanned from the end for one byte; for a longer
+/// separator the leftmost non-overlapping matches (found from the start, as a forward scan
+/// does), with room for their offsets asked of the budget first.
+fn separators<'a>(data: &'a [u8], sep: &[u8]) -> Result<Box<dyn Iterator<Item = usize> + Send + 'a>, Option<crate::limits::Stop>> {
+    if sep.len() == 1 {
+        return Ok(Box::new(memchr::memrchr_iter(sep[0], data)));
     }
-    memchr::memmem::find(h, n)
+    let finder = memchr::memmem::Finder::new(sep);
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut i = 0;
+    let mut ticker = crate::limits::Ticker::new();
+    while let Some(k) = finder.find(&data[i..]) {
+        if let Err(why) = ticker.tick() {
+            return Err(Some(why));
+        }
+        textutil::grow(&mut cuts, 1);
+        cuts.push(i + k);
+        i += k + sep.len();
+    }
+    Ok(Box::new(cuts.into_iter().rev()))
+}
+
+/// Write the records of `data` last first.
+async fn write_reversed(ctx: &Ctx, data: &[u8], sep: &[u8], before: bool, out: &mut Out<'_>) -> Result<(), i32> {
+    let cuts = match separators(data, sep) {
+        Ok(c) => c,
+        Err(Some(why)) => return Err(textutil::halt(ctx, why).await),
+        Err(None) => {
+            ctx.err("memory exhausted").await;
+            return Err(1);
+        }
+    };
+    let mut end = data.len();
+    let mut ticker = crate::limits::Ticker::new();
+    for c in cuts {
+        // A record starts after its separator, or at it with -b.
+        let start = if before { c } else { c + sep.len() };
+        if start < end {
+            out.put(&data[start..end]).await.map_err(|_| EXIT_PIPE)?;
+        }
+        end = start;
+        textutil::tick(ctx, &mut ticker).await?;
+    }
+    if end > 0 {
+        out.put(&data[..end]).await.map_err(|_| EXIT_PIPE)?;
+    }
+    Ok(())
 }

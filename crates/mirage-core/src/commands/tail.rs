@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use super::args::{self, flag, value};
 use super::head::last_count;
-use super::textutil::Out;
+use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
 use crate::shell::io::{LineReader, Reader};
 use crate::vfs::{ByteRange, ErrorKind, FsError, Metadata, ReadHandle};
@@ -44,6 +44,12 @@ enum Amount {
 enum Stop {
     Pipe,
     Read(FsError),
+}
+
+impl From<crate::limits::Stop> for Stop {
+    fn from(why: crate::limits::Stop) -> Stop {
+        Stop::Read(textutil::stop_error(why))
+    }
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -176,12 +182,8 @@ async fn copy_range(ctx: &Ctx, abs: &str, range: ByteRange) -> Result<(), Stop> 
     Ok(())
 }
 
-async fn collect(mut h: ReadHandle) -> Result<Vec<u8>, FsError> {
-    let mut out = Vec::new();
-    while let Some(c) = h.body.next().await {
-        out.extend_from_slice(&c?);
-    }
-    Ok(out)
+async fn collect(h: ReadHandle) -> Result<Vec<u8>, FsError> {
+    textutil::read_to_end(Reader::Stream(h.body)).await
 }
 
 /// `tail -n N` / `-c N` on a file whose last bytes `h` (a suffix read) are already open.
@@ -288,12 +290,14 @@ fn last_lines_start(block: &[u8], n: u64, delim: u8, whole: bool) -> Option<usiz
 
 async fn tail_stream(ctx: &Ctx, r: Reader<'_>, amount: Amount, delim: u8) -> Result<(), Stop> {
     let mut out = Out::new(&ctx.stdout);
+    let mut ticker = crate::limits::Ticker::new();
     match amount {
         Amount::FromLine(n) => {
             if delim == b'\n' {
                 let mut lines = LineReader::new(r);
                 let mut i = 1u64;
                 while i < n {
+                    textutil::ticked(&mut ticker).await?;
                     match lines.next_line().await.map_err(Stop::Read)? {
                         Some(_) => i += 1,
                         None => return Ok(()),
@@ -304,11 +308,11 @@ async fn tail_stream(ctx: &Ctx, r: Reader<'_>, amount: Amount, delim: u8) -> Res
                     out.put(&l).await.map_err(|_| Stop::Pipe)?;
                 }
             } else {
-                let mut r = r;
-                let all = r.read_to_end().await.map_err(Stop::Read)?;
+                let all = textutil::read_to_end(r).await.map_err(Stop::Read)?;
                 let mut seen = 1u64;
                 let mut start = 0;
                 while seen < n {
+                    textutil::ticked(&mut ticker).await?;
                     match memchr::memchr(delim, &all[start..]) {
                         Some(i) => {
                             start += i + 1;
@@ -324,6 +328,7 @@ async fn tail_stream(ctx: &Ctx, r: Reader<'_>, amount: Amount, delim: u8) -> Res
             let mut r = r;
             let mut skip = n - 1;
             while let Some(c) = r.chunk().await.map_err(Stop::Read)? {
+                textutil::checkpoint().await?;
                 if skip >= c.len() as u64 {
                     skip -= c.len() as u64;
                     continue;
@@ -336,6 +341,7 @@ async fn tail_stream(ctx: &Ctx, r: Reader<'_>, amount: Amount, delim: u8) -> Res
             let mut r = r;
             let mut ring: VecDeque<u8> = VecDeque::new();
             while let Some(c) = r.chunk().await.map_err(Stop::Read)? {
+                textutil::checkpoint().await?;
                 ring.extend(c.iter());
                 while ring.len() as u64 > n {
                     let excess = ring.len() - n as usize;
@@ -349,11 +355,19 @@ async fn tail_stream(ctx: &Ctx, r: Reader<'_>, amount: Amount, delim: u8) -> Res
             // Keep only the last chunk of data that holds n lines.
             let mut r = r;
             let mut buf: Vec<u8> = Vec::new();
+            // Lines are counted once as they arrive; the buffer is cut back to the last n
+            // only once it holds twice as many, so neither a large count nor a small one
+            // rescans it for every chunk.
+            let mut lines_in_buf = 0u64;
             while let Some(c) = r.chunk().await.map_err(Stop::Read)? {
+                textutil::checkpoint().await?;
+                textutil::grow(&mut buf, c.len());
                 buf.extend_from_slice(&c);
-                if buf.len() > 1 << 20 {
+                lines_in_buf += memchr::memchr_iter(delim, &c).count() as u64;
+                if buf.len() > 1 << 20 && lines_in_buf > n.saturating_mul(2).max(n + 1) {
                     if let Some(s) = last_lines_start(&buf, n, delim, false) {
                         buf.drain(..s);
+                        lines_in_buf = memchr::memchr_iter(delim, &buf).count() as u64;
                     }
                 }
             }

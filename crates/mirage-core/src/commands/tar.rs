@@ -137,6 +137,9 @@ async fn create(ctx: &Ctx, o: &Opts, names: &[String], base: &str) -> i32 {
             }
         }
         for (ename, eabs, is_dir) in entries {
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
             let mut h = tar::Header::new_gnu();
             h.set_mtime(ctx.vfs.stat(&eabs).await.ok().and_then(|m| m.modified).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()).unwrap_or(0));
             h.set_uid(0);
@@ -231,15 +234,19 @@ async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str, names: &[String]) -> 
         }
     };
     if data.len() > 2 && data[0] == 0x1f && data[1] == 0x8b {
-        let mut out = Vec::new();
-        if flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out).is_err() {
-            return fail(ctx, "Child returned status 1\ntar: Error is not recoverable: exiting now").await;
-        }
-        data = out;
+        data = match super::gzip::inflate(&data) {
+            Ok(out) => out,
+            Err(_) if super::textutil::checkpoint().await.is_err() => return 2,
+            Err(m) if m == "Cannot allocate memory" => {
+                return fail(ctx, &format!("{f}: Cannot read: {m}\ntar: Error is not recoverable: exiting now")).await;
+            }
+            Err(_) => return fail(ctx, "Child returned status 1\ntar: Error is not recoverable: exiting now").await,
+        };
     }
     // Collect the entries synchronously, then write them.
     let items = match entries(&data, mode == 'x') {
         Ok(v) => v,
+        Err(_) if super::textutil::checkpoint().await.is_err() => return 2,
         Err(m) => return fail(ctx, &m).await,
     };
     if items.is_empty() && !data.iter().all(|b| *b == 0) {
@@ -251,6 +258,9 @@ async fn read(ctx: &Ctx, o: &Opts, mode: char, base: &str, names: &[String]) -> 
     let mut ugswidth = 19usize;
     let mut found = vec![false; names.len()];
     for (name, is_dir, size, mtime, mode_bits, owner, body) in items {
+        if super::textutil::checkpoint().await.is_err() {
+            return 2;
+        }
         if !selected(&name, names) {
             continue;
         }
@@ -336,7 +346,9 @@ fn entries(data: &[u8], bodies: bool) -> Result<Vec<Item>, String> {
     let bad = || "This does not look like a tar archive\ntar: Exiting with failure status due to previous errors".to_string();
     let mut items = Vec::new();
     let mut ar = tar::Archive::new(data);
+    let mut tick = crate::limits::Ticker::every(64);
     for e in ar.entries().map_err(|_| bad())? {
+        tick.tick().map_err(|_| "Interrupted".to_string())?;
         let mut e = e.map_err(|_| bad())?;
         let name = e.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
         let is_dir = e.header().entry_type().is_dir();

@@ -85,7 +85,12 @@ async fn posix_test(ctx: &Ctx, args: &[String]) -> Option<Result<bool, String>> 
         [x, op, y] if is_binary(op) => binary(ctx, x, op, y).await,
         [x, "-a", y] => Ok(!x.is_empty() && !y.is_empty()),
         [x, "-o", y] => Ok(!x.is_empty() || !y.is_empty()),
-        ["!", rest @ ..] => return Box::pin(posix_test(ctx, &rest.iter().map(|s| s.to_string()).collect::<Vec<_>>())).await.map(|r| r.map(|v| !v)),
+        // Three or four arguments: `!` and the test of the rest (more go to the full
+        // parser, which nests `!` without recursion).
+        ["!", rest @ ..] if rest.len() <= 3 => {
+            return Box::pin(posix_test(ctx, &rest.iter().map(|s| s.to_string()).collect::<Vec<_>>())).await.map(|r| r.map(|v| !v))
+        }
+        ["(", a, b, ")"] => return Box::pin(posix_test(ctx, &[a.to_string(), b.to_string()])).await,
         ["(", x, ")"] => Ok(!x.is_empty()),
         [_, op, _] => Err(format!("{op}: binary operator expected")),
         _ => return None,
@@ -99,6 +104,20 @@ fn is_unary(op: &str) -> bool {
     )
 }
 
+/// An open parenthesis (or the whole expression): whether one of its finished `-a` chains
+/// held, whether the current chain holds so far, and whether the pending term is negated.
+struct Group {
+    any: bool,
+    all: bool,
+    negated: bool,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group { any: false, all: true, negated: false }
+    }
+}
+
 struct TestParser<'a> {
     args: &'a [String],
     i: usize,
@@ -110,50 +129,62 @@ impl TestParser<'_> {
         self.args.get(self.i).map(String::as_str)
     }
 
-    fn or(&mut self) -> futures::future::BoxFuture<'_, Result<bool, String>> {
-        Box::pin(async move {
-            let mut v = self.and().await?;
-            while self.peek() == Some("-o") {
-                self.i += 1;
-                let r = self.and().await?;
-                v = v || r;
+    /// `or := and (-o and)*`, `and := not (-a not)*`, `not := ! not | primary`,
+    /// `primary := ( or ) | test`, evaluated with a stack of the open parentheses instead
+    /// of recursion: bash nests them as deep as the arguments go, and so does this.
+    async fn or(&mut self) -> Result<bool, String> {
+        let mut stack = vec![Group::default()];
+        'term: loop {
+            // `!`s negate the term that follows; a `(` opens a group as that term.
+            loop {
+                let rest = self.args.len() - self.i;
+                if self.peek() == Some("!") && rest > 1 {
+                    self.i += 1;
+                    if let Some(g) = stack.last_mut() {
+                        g.negated = !g.negated;
+                    }
+                } else if self.peek() == Some("(") && rest >= 3 {
+                    self.i += 1;
+                    stack.push(Group::default());
+                } else {
+                    break;
+                }
             }
-            Ok(v)
-        })
-    }
-
-    async fn and(&mut self) -> Result<bool, String> {
-        let mut v = self.not().await?;
-        while self.peek() == Some("-a") {
-            self.i += 1;
-            let r = self.not().await?;
-            v = v && r;
+            let mut v = self.primary().await?;
+            // The term is done: fold it into its group; close the groups that end here.
+            loop {
+                let Some(g) = stack.last_mut() else { return Ok(v) };
+                g.all &= v != g.negated;
+                g.negated = false;
+                match self.peek() {
+                    Some("-a") => {
+                        self.i += 1;
+                        continue 'term;
+                    }
+                    Some("-o") => {
+                        self.i += 1;
+                        g.any |= g.all;
+                        g.all = true;
+                        continue 'term;
+                    }
+                    _ => {}
+                }
+                v = g.any || g.all;
+                if stack.len() == 1 {
+                    return Ok(v);
+                }
+                if self.peek() != Some(")") {
+                    return Err("`)' expected".into());
+                }
+                self.i += 1;
+                stack.pop();
+            }
         }
-        Ok(v)
-    }
-
-    fn not(&mut self) -> futures::future::BoxFuture<'_, Result<bool, String>> {
-        Box::pin(async move {
-            if self.peek() == Some("!") && self.args.len() - self.i > 1 {
-                self.i += 1;
-                return Ok(!self.not().await?);
-            }
-            self.primary().await
-        })
     }
 
     async fn primary(&mut self) -> Result<bool, String> {
         let rest = self.args.len() - self.i;
         let a = self.peek().ok_or("argument expected")?.to_string();
-        if a == "(" && rest >= 3 {
-            self.i += 1;
-            let v = self.or().await?;
-            if self.peek() != Some(")") {
-                return Err("`)' expected".into());
-            }
-            self.i += 1;
-            return Ok(v);
-        }
         if rest >= 3 {
             let op = self.args[self.i + 1].clone();
             if is_binary(&op) {

@@ -17,8 +17,9 @@ const SPEC: &[args::Opt] = &[
 #[derive(Debug, Clone)]
 enum Item {
     Byte(u8),
-    /// `[c*n]`; n = 0 fills (only in SET2).
-    Repeat(u8, usize),
+    /// `[c*n]`; n = 0 fills (only in SET2). GNU allows n up to `SIZE_MAX - 1`: sets are kept
+    /// as runs, never expanded.
+    Repeat(u8, u64),
     Class(&'static str),
 }
 
@@ -116,14 +117,16 @@ fn parse_set(s: &str) -> Result<Vec<Item>, String> {
                         let num = std::str::from_utf8(&b[j + 1..end]).unwrap_or("x");
                         let n = if num.is_empty() {
                             Some(0)
+                        } else if !num.bytes().all(|d| d.is_ascii_digit()) {
+                            None
                         } else if num.starts_with('0') {
-                            usize::from_str_radix(num, 8).ok()
+                            u64::from_str_radix(num, 8).ok()
                         } else {
-                            num.parse().ok()
+                            num.parse::<u64>().ok()
                         };
-                        match n {
+                        match n.filter(|n| *n != u64::MAX) {
                             Some(n) => {
-                                items.push(Item::Repeat(c, n.min(1 << 20)));
+                                items.push(Item::Repeat(c, n));
                                 i = end + 1;
                                 continue;
                             }
@@ -171,29 +174,44 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     b[from..].windows(pat.len()).position(|w| w == pat).map(|p| p + from)
 }
 
-/// Expand a set to bytes; a fill repeat `[c*]` takes `fill_to` total length.
-fn expand(items: &[Item], fill_to: Option<usize>) -> Vec<u8> {
-    let fixed: usize = items
+/// A set as runs of one byte, in order; a fill repeat `[c*]` takes what `fill_to` leaves.
+fn runs(items: &[Item], fill_to: Option<u64>) -> Vec<(u8, u64)> {
+    let fixed: u64 = items
         .iter()
         .map(|it| match it {
             Item::Byte(_) => 1,
             Item::Repeat(_, n) => *n,
-            Item::Class(c) => class_bytes(c).len(),
+            Item::Class(c) => class_bytes(c).len() as u64,
         })
-        .sum();
+        .fold(0u64, |a, b| a.saturating_add(b));
     let mut out = Vec::new();
     for it in items {
         match it {
-            Item::Byte(b) => out.push(*b),
+            Item::Byte(b) => out.push((*b, 1)),
             Item::Repeat(c, 0) => {
                 let n = fill_to.map(|t| t.saturating_sub(fixed)).unwrap_or(0);
-                out.extend(std::iter::repeat_n(*c, n));
+                if n > 0 {
+                    out.push((*c, n));
+                }
             }
-            Item::Repeat(c, n) => out.extend(std::iter::repeat_n(*c, *n)),
-            Item::Class(c) => out.extend(class_bytes(c)),
+            Item::Repeat(c, n) => out.push((*c, *n)),
+            Item::Class(c) => out.extend(class_bytes(c).into_iter().map(|b| (b, 1))),
         }
     }
     out
+}
+
+fn total(runs: &[(u8, u64)]) -> u64 {
+    runs.iter().fold(0u64, |a, r| a.saturating_add(r.1))
+}
+
+/// The bytes a set holds.
+fn members(runs: &[(u8, u64)]) -> [bool; 256] {
+    let mut m = [false; 256];
+    for &(b, _) in runs {
+        m[b as usize] = true;
+    }
+    m
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -234,18 +252,16 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
-    if set1_items.iter().any(|i| matches!(i, Item::Repeat(..))) {
+    if set1_items.iter().any(|i| matches!(i, Item::Repeat(_, 0))) {
         ctx.err("the [c*] repeat construct may not appear in string1").await;
         return 1;
     }
-    let mut set1 = expand(&set1_items, None);
+    let mut set1 = runs(&set1_items, None);
     if complement {
-        let mut inset = [false; 256];
-        for &b in &set1 {
-            inset[b as usize] = true;
-        }
-        set1 = (0u8..=255).filter(|b| !inset[*b as usize]).collect();
+        let inset = members(&set1);
+        set1 = (0u8..=255).filter(|b| !inset[*b as usize]).map(|b| (b, 1)).collect();
     }
+    let len1 = total(&set1);
     let set2 = if ops.len() > 1 {
         let items = match parse_set(&ops[1]) {
             Ok(s) => s,
@@ -254,7 +270,11 @@ pub async fn run(ctx: Ctx) -> i32 {
                 return 1;
             }
         };
-        Some(expand(&items, Some(set1.len())))
+        if items.iter().filter(|i| matches!(i, Item::Repeat(_, 0))).count() > 1 {
+            ctx.err("only one [c*] repeat construct may appear in string2").await;
+            return 1;
+        }
+        Some(runs(&items, Some(len1)))
     } else {
         None
     };
@@ -265,36 +285,48 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut sq = [false; 256];
     let translating = !delete && set2.is_some();
     if delete {
-        for &b in &set1 {
-            del[b as usize] = true;
-        }
+        del = members(&set1);
         if let Some(s2) = &set2 {
-            for &b in s2 {
-                sq[b as usize] = true;
-            }
+            sq = members(s2);
         }
     } else if let Some(s2) = &set2 {
-        let mut s1 = set1.clone();
-        if truncate && s1.len() > s2.len() {
-            s1.truncate(s2.len());
-        }
-        if s2.is_empty() && !s1.is_empty() {
+        let len2 = total(s2);
+        let len1 = if truncate { len1.min(len2) } else { len1 };
+        if len2 == 0 && len1 > 0 {
             ctx.err("when not truncating set1, string2 must be non-empty").await;
             return 1;
         }
-        for (i, &b) in s1.iter().enumerate() {
-            let t = if i < s2.len() { s2[i] } else { *s2.last().unwrap_or(&b) };
-            map[b as usize] = t;
+        // Walk both sets run by run: each byte of set1 maps to the byte of set2 at the same
+        // place (the last place wins), and past the end of set2 to its last byte.
+        let last2 = s2.last().map(|r| r.0).unwrap_or(0);
+        let (mut i, mut j) = (0usize, 0usize);
+        let (mut left1, mut left2) = (set1.first().map(|r| r.1).unwrap_or(0), s2.first().map(|r| r.1).unwrap_or(0));
+        let mut done = 0u64;
+        while done < len1 && i < set1.len() {
+            if left1 == 0 {
+                i += 1;
+                left1 = set1.get(i).map(|r| r.1).unwrap_or(0);
+                continue;
+            }
+            let to = if j < s2.len() { s2[j].0 } else { last2 };
+            if j < s2.len() && left2 == 0 {
+                j += 1;
+                left2 = s2.get(j).map(|r| r.1).unwrap_or(0);
+                continue;
+            }
+            let step = if j < s2.len() { left1.min(left2) } else { left1 }.min(len1 - done);
+            map[set1[i].0 as usize] = to;
+            left1 -= step;
+            if j < s2.len() {
+                left2 -= step;
+            }
+            done += step;
         }
         if squeeze {
-            for &b in s2 {
-                sq[b as usize] = true;
-            }
+            sq = members(s2);
         }
     } else if squeeze {
-        for &b in &set1 {
-            sq[b as usize] = true;
-        }
+        sq = members(&set1);
     }
     let _ = translating;
     let mut r = match ctx.open("-").await {
@@ -315,20 +347,26 @@ pub async fn run(ctx: Ctx) -> i32 {
                 return 1;
             }
         };
-        let o = out.buf();
-        for &b in chunk.iter() {
-            if del[b as usize] {
-                continue;
+        // In slices of a flush's size: a chunk may be a whole file.
+        for piece in chunk.chunks(textutil::CHUNK) {
+            let o = out.buf();
+            for &b in piece {
+                if del[b as usize] {
+                    continue;
+                }
+                let t = map[b as usize];
+                if sq[t as usize] && last == Some(t) {
+                    continue;
+                }
+                last = Some(t);
+                o.push(t);
             }
-            let t = map[b as usize];
-            if sq[t as usize] && last == Some(t) {
-                continue;
+            if out.maybe_flush().await.is_err() {
+                return EXIT_PIPE;
             }
-            last = Some(t);
-            o.push(t);
-        }
-        if out.maybe_flush().await.is_err() {
-            return EXIT_PIPE;
+            if let Err(why) = crate::limits::checkpoint() {
+                return textutil::halt(&ctx, why).await;
+            }
         }
     }
     if out.flush().await.is_err() {

@@ -2,12 +2,16 @@
 //! `N directories, M files` report (`-a -d -i -L N -I PAT -P PAT -f -F --noreport
 //! --dirsfirst`). One flat listing per operand. Line drawing is ASCII (`|-- `, `` `-- ``)
 //! unless the environment's locale is UTF-8, as tree does.
+//!
+//! Any depth is drawn (an explicit stack, not recursion), checking the stop switch at each
+//! entry and flushing as it goes.
 
 use std::collections::HashMap;
 
 use super::args::{self, flag, long_flag, value};
 use super::textutil::Out;
 use super::{Ctx, EXIT_PIPE};
+use crate::limits;
 use crate::shell::pattern::Pattern;
 use crate::vfs::Metadata;
 
@@ -124,8 +128,20 @@ pub async fn run(ctx: Ctx) -> i32 {
                 continue;
             }
         };
+        let bytes: usize = entries.iter().map(|(rel, _)| rel.len() + std::mem::size_of::<(String, Metadata)>() + 16).sum();
+        if limits::reserve(bytes).is_err() {
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
+            out.buf().extend_from_slice(format!("{op}  [error opening dir]\n").as_bytes());
+            status = 2;
+            continue;
+        }
         let mut children: HashMap<String, Vec<(String, Metadata)>> = HashMap::new();
         for (rel, m) in entries {
+            if super::textutil::checkpoint().await.is_err() {
+                return 2;
+            }
             let (parent, name) = match rel.rfind('/') {
                 Some(i) => (rel[..i].to_string(), rel[i + 1..].to_string()),
                 None => (String::new(), rel.clone()),
@@ -137,7 +153,11 @@ pub async fn run(ctx: Ctx) -> i32 {
             out.buf().push(b'/');
         }
         out.buf().push(b'\n');
-        let shown = render(&o, &children, "", op, 1, "", &mut out, &mut ndirs, &mut nfiles);
+        let shown = match render(&o, &children, op, &mut out, &mut ndirs, &mut nfiles).await {
+            Ok(n) => n,
+            Err(Halt::Pipe) => return EXIT_PIPE,
+            Err(Halt::Stopped) => return 2,
+        };
         if shown > 0 {
             ndirs += 1;
         }
@@ -160,21 +180,26 @@ pub async fn run(ctx: Ctx) -> i32 {
     status
 }
 
-/// Print the entries of `rel` (relative to the operand); returns how many were shown.
-#[allow(clippy::too_many_arguments)]
-fn render(
-    o: &Opts,
-    children: &HashMap<String, Vec<(String, Metadata)>>,
-    rel: &str,
-    shown_path: &str,
+/// Why drawing stopped early.
+enum Halt {
+    Pipe,
+    Stopped,
+}
+
+/// One directory being drawn: its shown entries and the next one to draw.
+struct Level<'c> {
+    list: Vec<&'c (String, Metadata)>,
+    next: usize,
+    rel: String,
+    shown: String,
     depth: usize,
-    indent: &str,
-    out: &mut Out<'_>,
-    ndirs: &mut usize,
-    nfiles: &mut usize,
-) -> usize {
+    indent: String,
+}
+
+/// The entries of `rel` that are shown, in order.
+fn level<'c>(o: &Opts, children: &'c HashMap<String, Vec<(String, Metadata)>>, rel: String, shown: String, depth: usize, indent: String) -> Level<'c> {
     let mut list: Vec<&(String, Metadata)> = children
-        .get(rel)
+        .get(&rel)
         .map(|v| v.iter().collect::<Vec<_>>())
         .unwrap_or_default()
         .into_iter()
@@ -192,21 +217,44 @@ fn render(
     if o.reverse {
         list.reverse();
     }
+    Level { list, next: 0, rel, shown, depth, indent }
+}
+
+/// Draw the tree below an operand (shown as `shown_path`); returns how many entries its
+/// top level showed.
+async fn render(
+    o: &Opts,
+    children: &HashMap<String, Vec<(String, Metadata)>>,
+    shown_path: &str,
+    out: &mut Out<'_>,
+    ndirs: &mut usize,
+    nfiles: &mut usize,
+) -> Result<usize, Halt> {
     let (tee, corner, bar, blank) = if o.utf8 {
         ("\u{251c}\u{2500}\u{2500} ", "\u{2514}\u{2500}\u{2500} ", "\u{2502}\u{a0}\u{a0} ", "    ")
     } else {
         ("|-- ", "`-- ", "|   ", "    ")
     };
-    let n = list.len();
-    for (k, (name, m)) in list.into_iter().enumerate() {
-        let last = k + 1 == n;
-        let child_shown = if shown_path.ends_with('/') { format!("{shown_path}{name}") } else { format!("{shown_path}/{name}") };
+    let top = level(o, children, String::new(), shown_path.to_string(), 1, String::new());
+    let shown_top = top.list.len();
+    let mut stack = vec![top];
+    while let Some(cur) = stack.last_mut() {
+        if super::textutil::checkpoint().await.is_err() {
+            return Err(Halt::Stopped);
+        }
+        let Some(&(name, m)) = cur.list.get(cur.next) else {
+            stack.pop();
+            continue;
+        };
+        cur.next += 1;
+        let last = cur.next == cur.list.len();
+        let child_shown = if cur.shown.ends_with('/') { format!("{}{name}", cur.shown) } else { format!("{}/{name}", cur.shown) };
         let label = if o.full { child_shown.clone() } else { name.clone() };
         // tree backslash-escapes spaces in names.
         let label = label.replace(' ', "\\ ");
         let b = out.buf();
         if !o.no_indent {
-            b.extend_from_slice(indent.as_bytes());
+            b.extend_from_slice(cur.indent.as_bytes());
             b.extend_from_slice(if last { corner } else { tee }.as_bytes());
         }
         b.extend_from_slice(label.as_bytes());
@@ -214,16 +262,23 @@ fn render(
             b.push(b'/');
         }
         b.push(b'\n');
+        let mut deeper = None;
         if m.is_dir() {
             *ndirs += 1;
-            if o.level.is_none_or(|l| depth < l) {
-                let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-                let next_indent = format!("{indent}{}", if last { blank } else { bar });
-                render(o, children, &child_rel, &child_shown, depth + 1, &next_indent, out, ndirs, nfiles);
+            if o.level.is_none_or(|l| cur.depth < l) {
+                let child_rel = if cur.rel.is_empty() { name.clone() } else { format!("{}/{name}", cur.rel) };
+                let next_indent = format!("{}{}", cur.indent, if last { blank } else { bar });
+                deeper = Some(level(o, children, child_rel, child_shown, cur.depth + 1, next_indent));
             }
         } else {
             *nfiles += 1;
         }
+        if let Some(l) = deeper {
+            stack.push(l);
+        }
+        if out.maybe_flush().await.is_err() {
+            return Err(Halt::Pipe);
+        }
     }
-    n
+    Ok(shown_top)
 }

@@ -2,15 +2,19 @@
 //! `--first-only`), following GNU's rules for single blanks before a tab stop.
 
 use super::args::{self, flag, long_flag, value};
-use super::expand::{obsolete_tabs, parse_tabs, Tabs};
+use super::cfmt::Pieces;
+use super::expand::{each_line, obsolete_tabs, parse_tabs, Next, Tabs};
 use super::textutil;
 use super::Ctx;
 
 const SPEC: &[args::Opt] = &[flag('a', "all"), value('t', "tabs"), long_flag("first-only")];
 
-fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, out: &mut Vec<u8>) {
+/// Unexpand one line into `out`; `Err` when a column no longer fits (`input line is too
+/// long`).
+fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, pieces: &mut Pieces) -> Result<(), ()> {
+    let mut out: Vec<u8> = Vec::with_capacity(line.len());
     let mut convert = true;
-    let mut column = 0usize;
+    let mut column = 0u64;
     let mut one_blank_before_tab_stop = false;
     let mut prev_blank = true;
     let mut pending: Vec<u8> = Vec::new();
@@ -21,15 +25,16 @@ fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, out: &mut Vec<u8>) {
             if blank {
                 let next = tabs.next(column);
                 match next {
-                    None => convert = false,
-                    Some(next_tab) => {
+                    Next::Last => convert = false,
+                    Next::TooLong => return Err(()),
+                    Next::Stop(next_tab) => {
                         if c == b'\t' {
                             column = next_tab;
                             if !pending.is_empty() {
                                 pending[0] = b'\t';
                             }
                         } else {
-                            column += 1;
+                            column = column.checked_add(1).ok_or(())?;
                             if !(prev_blank && column == next_tab) {
                                 if column == next_tab {
                                     one_blank_before_tab_stop = true;
@@ -55,7 +60,7 @@ fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, out: &mut Vec<u8>) {
             } else if c == 8 {
                 column = column.saturating_sub(1);
             } else {
-                column += 1;
+                column = column.checked_add(1).ok_or(())?;
             }
             if !pending.is_empty() {
                 if pending.len() > 1 && one_blank_before_tab_stop {
@@ -71,6 +76,8 @@ fn unexpand_line(line: &[u8], tabs: &Tabs, all: bool, out: &mut Vec<u8>) {
         out.push(c);
     }
     out.extend_from_slice(&pending);
+    pieces.text(&out);
+    Ok(())
 }
 
 pub async fn run(ctx: Ctx) -> i32 {
@@ -87,7 +94,16 @@ pub async fn run(ctx: Ctx) -> i32 {
             return 1;
         }
     };
+    // GNU holds the blanks up to the widest tab stop in one buffer allocated up front.
+    match textutil::refuse(usize::try_from(tabs.widest()).unwrap_or(usize::MAX)) {
+        Ok(()) => {}
+        Err(None) => {
+            ctx.err("memory exhausted").await;
+            return 1;
+        }
+        Err(Some(why)) => return textutil::halt(&ctx, why).await,
+    }
     let all = (p.has("a") || !specs.is_empty()) && !p.has("first-only");
     let operands = if p.operands.is_empty() { vec!["-".to_string()] } else { p.operands.clone() };
-    textutil::map_lines(&ctx, &operands, |l, buf| unexpand_line(l, &tabs, all, buf)).await
+    each_line(&ctx, &operands, |l, out| unexpand_line(l, &tabs, all, out)).await
 }

@@ -3,7 +3,6 @@
 use super::args::{self, flag, long_value, value};
 use super::textutil::{self, Out};
 use super::{Ctx, EXIT_PIPE};
-use crate::shell::io::BrokenPipe;
 
 const SPEC: &[args::Opt] = &[
     flag('c', "count"),
@@ -34,6 +33,10 @@ struct Opts {
 fn key<'a>(line: &'a [u8], o: &Opts) -> &'a [u8] {
     let mut p = 0;
     for _ in 0..o.skip_fields {
+        // Past the end every further field is empty: a huge `-f` must not count them all.
+        if p >= line.len() {
+            break;
+        }
         while p < line.len() && (line[p] == b' ' || line[p] == b'\t') {
             p += 1;
         }
@@ -41,9 +44,9 @@ fn key<'a>(line: &'a [u8], o: &Opts) -> &'a [u8] {
             p += 1;
         }
     }
-    p = (p + o.skip_chars).min(line.len());
+    p = p.saturating_add(o.skip_chars).min(line.len());
     let end = match o.check_chars {
-        Some(n) => (p + n).min(line.len()),
+        Some(n) => p.saturating_add(n).min(line.len()),
         None => line.len(),
     };
     &line[p..end]
@@ -66,7 +69,12 @@ pub async fn run(ctx: Ctx) -> i32 {
     let num = |k: &str, what: &str| -> Result<Option<usize>, String> {
         match p.value(k) {
             None => Ok(None),
-            Some(v) => v.parse::<usize>().map(Some).map_err(|_| format!("{v}: invalid number of {what}")),
+            // GNU's size_opt: negative or not a number is an error; too large is the most.
+            Some(v) => match textutil::xstrtoimax(v) {
+                Ok(n) if n >= 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+                Err(textutil::NumError::Overflow) if !v.trim_start().starts_with('-') => Ok(Some(usize::MAX)),
+                _ => Err(format!("{v}: invalid number of {what}")),
+            },
         }
     };
     let (f, s, w) = match (num("f", "fields to skip"), num("s", "bytes to skip"), num("w", "bytes to compare")) {
@@ -111,25 +119,43 @@ pub async fn run(ctx: Ctx) -> i32 {
     let mut out = Out::new(&ctx.stdout);
     let mut reader = reader;
     let mut buf: Vec<u8> = Vec::new();
-    let mut group: Vec<Vec<u8>> = Vec::new();
+    let mut pos = 0usize;
+    // The current group: its first line and how many lines it has. With -D its lines are
+    // printed as they come (the first one once a second arrives), so no group is held.
+    let mut first: Option<Vec<u8>> = None;
+    let mut count: u64 = 0;
     let mut eof = false;
-    let mut printed_group = false;
+    let mut ticker = crate::limits::Ticker::new();
     loop {
+        if let Err(c) = textutil::tick(&ctx, &mut ticker).await {
+            return c;
+        }
         // Next record.
+        // (Records are taken from `pos` on; the buffer is compacted only when it is refilled,
+        // so a large chunk is not moved once per line.)
         let line = loop {
-            if let Some(i) = memchr::memchr(o.delim, &buf) {
-                let l = buf[..i].to_vec();
-                buf.drain(..=i);
+            if let Some(i) = memchr::memchr(o.delim, &buf[pos..]) {
+                let l = buf[pos..pos + i].to_vec();
+                pos += i + 1;
                 break Some(l);
             }
             if eof {
-                if buf.is_empty() {
+                if pos >= buf.len() {
                     break None;
                 }
-                break Some(std::mem::take(&mut buf));
+                let l = buf[pos..].to_vec();
+                pos = buf.len();
+                break Some(l);
             }
             match reader.chunk().await {
-                Ok(Some(c)) => buf.extend_from_slice(&c),
+                Ok(Some(c)) => {
+                    if let Err(why) = crate::limits::checkpoint() {
+                        return textutil::halt(&ctx, why).await;
+                    }
+                    buf.drain(..pos);
+                    pos = 0;
+                    buf.extend_from_slice(&c)
+                }
                 Ok(None) => eof = true,
                 Err(e) => {
                     ctx.err_path(&input, &e).await;
@@ -137,30 +163,48 @@ pub async fn run(ctx: Ctx) -> i32 {
                 }
             }
         };
-        let flush_needed = match (&line, group.first()) {
-            (Some(l), Some(first)) => !same(first, l, &o),
-            (None, Some(_)) => true,
+        let same_group = match (&line, &first) {
+            (Some(l), Some(f)) => same(f, l, &o),
             _ => false,
         };
-        if flush_needed {
-            let g = std::mem::take(&mut group);
-            let r = emit(&g, &o, &mut printed_group, |b| {
-                if to_file.is_some() {
-                    collected.extend_from_slice(b);
-                    None
-                } else {
-                    Some(b.to_vec())
+        let mut bytes: Vec<u8> = Vec::new();
+        if same_group {
+            count += 1;
+            if o.all_repeated {
+                if count == 2 {
+                    bytes.extend_from_slice(first.as_deref().unwrap_or_default());
+                    bytes.push(o.delim);
                 }
-            });
-            if let Some(bytes) = r {
-                if out.put(&bytes).await.is_err() {
-                    return EXIT_PIPE;
+                if let Some(l) = &line {
+                    bytes.extend_from_slice(l);
+                    bytes.push(o.delim);
+                }
+            }
+        } else {
+            if let Some(f) = first.take() {
+                if !o.all_repeated {
+                    bytes = emit(&f, count, &o);
+                }
+            }
+            match line {
+                Some(l) => {
+                    first = Some(l);
+                    count = 1;
+                }
+                None => {
+                    if to_file.is_some() {
+                        collected.extend_from_slice(&bytes);
+                    } else if out.put(&bytes).await.is_err() {
+                        return EXIT_PIPE;
+                    }
+                    break;
                 }
             }
         }
-        match line {
-            Some(l) => group.push(l),
-            None => break,
+        if to_file.is_some() {
+            collected.extend_from_slice(&bytes);
+        } else if out.put(&bytes).await.is_err() {
+            return EXIT_PIPE;
         }
     }
     if let Some(path) = to_file {
@@ -176,40 +220,24 @@ pub async fn run(ctx: Ctx) -> i32 {
     0
 }
 
-/// Render one group of equal lines; `sink` either keeps the bytes or hands them back.
-fn emit(g: &[Vec<u8>], o: &Opts, printed_group: &mut bool, mut sink: impl FnMut(&[u8]) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
-    let n = g.len();
+/// Render one group of `n` equal lines starting with `first` (all but `-D`).
+fn emit(first: &[u8], n: u64, o: &Opts) -> Vec<u8> {
     let mut b = Vec::new();
-    if o.all_repeated {
-        if n > 1 {
-            for l in g {
-                b.extend_from_slice(l);
-                b.push(o.delim);
-            }
-        }
-        let _ = printed_group;
+    let show = if o.repeated && o.unique {
+        false
+    } else if o.repeated {
+        n > 1
+    } else if o.unique {
+        n == 1
     } else {
-        let show = if o.repeated && o.unique {
-            false
-        } else if o.repeated {
-            n > 1
-        } else if o.unique {
-            n == 1
-        } else {
-            true
-        };
-        if show {
-            if o.count {
-                b.extend_from_slice(format!("{n:>7} ").as_bytes());
-            }
-            b.extend_from_slice(&g[0]);
-            b.push(o.delim);
+        true
+    };
+    if show {
+        if o.count {
+            b.extend_from_slice(format!("{n:>7} ").as_bytes());
         }
+        b.extend_from_slice(first);
+        b.push(o.delim);
     }
-    sink(&b)
-}
-
-#[allow(dead_code)]
-fn broken(_: BrokenPipe) -> i32 {
-    EXIT_PIPE
+    b
 }

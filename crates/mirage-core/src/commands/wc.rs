@@ -5,6 +5,7 @@
 use futures::StreamExt;
 
 use super::args::{self, flag};
+use super::textutil;
 use super::Ctx;
 use crate::shell::io::Reader;
 
@@ -192,13 +193,28 @@ fn format_line(c: &Counts, w: Which, width: usize, label: Option<&str>) -> Strin
     s
 }
 
+/// Counted in slices of this size, with a checkpoint between them: a chunk may be a whole
+/// RAM file, and a deadline must not wait for all of it.
+const SLICE: usize = 64 * 1024;
+
 async fn count(mut r: Reader<'_>, w: Which) -> Result<Counts, crate::vfs::FsError> {
     let mut c = Counts::default();
+    let stop = |why| textutil::stop_error(why);
+    if w.only_bytes() {
+        while let Some(chunk) = r.chunk().await? {
+            textutil::checkpoint().await.map_err(stop)?;
+            c.bytes += chunk.len() as u64;
+        }
+        return Ok(c);
+    }
     if !w.words && !w.chars && !w.max_line {
         // Lines and bytes only: count newlines with memchr.
         while let Some(chunk) = r.chunk().await? {
-            c.bytes += chunk.len() as u64;
-            c.lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+            for slice in chunk.chunks(SLICE * 16) {
+                textutil::checkpoint().await.map_err(stop)?;
+                c.bytes += slice.len() as u64;
+                c.lines += memchr::memchr_iter(b'\n', slice).count() as u64;
+            }
         }
         return Ok(c);
     }
@@ -206,31 +222,34 @@ async fn count(mut r: Reader<'_>, w: Which) -> Result<Counts, crate::vfs::FsErro
     let mut line_len = 0u64;
     while let Some(chunk) = r.chunk().await? {
         c.bytes += chunk.len() as u64;
-        for &b in chunk.iter() {
-            // Under LC_ALL=C (the shell's locale) a character is a byte, as GNU counts it.
-            c.chars += 1;
-            match b {
-                b'\n' => {
-                    c.lines += 1;
-                    c.max_line = c.max_line.max(line_len);
-                    line_len = 0;
-                    in_word = false;
-                }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
-                    if b == b'\t' {
-                        line_len = (line_len / 8 + 1) * 8;
-                    } else if b == b' ' {
-                        line_len += 1;
+        for slice in chunk.chunks(SLICE) {
+            textutil::checkpoint().await.map_err(stop)?;
+            for &b in slice.iter() {
+                // Under LC_ALL=C (the shell's locale) a character is a byte, as GNU counts it.
+                c.chars += 1;
+                match b {
+                    b'\n' => {
+                        c.lines += 1;
+                        c.max_line = c.max_line.max(line_len);
+                        line_len = 0;
+                        in_word = false;
                     }
-                    in_word = false;
-                }
-                _ => {
-                    if b & 0xC0 != 0x80 {
-                        line_len += 1;
+                    b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                        if b == b'\t' {
+                            line_len = (line_len / 8 + 1) * 8;
+                        } else if b == b' ' {
+                            line_len += 1;
+                        }
+                        in_word = false;
                     }
-                    if !in_word {
-                        c.words += 1;
-                        in_word = true;
+                    _ => {
+                        if b & 0xC0 != 0x80 {
+                            line_len += 1;
+                        }
+                        if !in_word {
+                            c.words += 1;
+                            in_word = true;
+                        }
                     }
                 }
             }

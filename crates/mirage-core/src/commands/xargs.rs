@@ -25,6 +25,9 @@ const SPEC: &[args::Opt] = &[
 ];
 
 /// Split on blanks and newlines with xargs' quoting: '...', "...", backslash.
+/// GNU xargs' command buffer (`xargs --show-limits`: 131072 bytes).
+const COMMAND_BUFFER: usize = 128 << 10;
+
 fn split_default(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
     let mut cur = Vec::new();
@@ -199,9 +202,29 @@ pub async fn run(ctx: Ctx) -> i32 {
     }
     let mut status = 0;
     for b in batches {
+        if super::textutil::checkpoint().await.is_err() {
+            return 1;
+        }
         let argv: Vec<String> = match &replace {
             Some(r) => {
                 let item = String::from_utf8_lossy(&b.concat()).into_owned();
+                // GNU's command buffer: an input line, or the command with every `{}`
+                // replaced, longer than it is refused (checked before it is built).
+                if item.len() >= COMMAND_BUFFER {
+                    ctx.err("argument line too long").await;
+                    return 1;
+                }
+                let bytes = cmd
+                    .iter()
+                    .map(|a| {
+                        let n = if r.is_empty() { 0 } else { a.matches(r.as_str()).count() };
+                        (a.len() + 1 - n * r.len()).saturating_add(n.saturating_mul(item.len()))
+                    })
+                    .fold(0usize, usize::saturating_add);
+                if !r.is_empty() && bytes > COMMAND_BUFFER {
+                    ctx.err("command too long").await;
+                    return 1;
+                }
                 cmd.iter().map(|a| a.replace(r.as_str(), &item)).collect()
             }
             None => cmd.iter().cloned().chain(b.iter().map(|x| String::from_utf8_lossy(x).into_owned())).collect(),
@@ -212,6 +235,10 @@ pub async fn run(ctx: Ctx) -> i32 {
         let Some(c) = ctx.registry.get(&argv[0]) else {
             ctx.err(format!("{}: No such file or directory", argv[0])).await;
             return 127;
+        };
+        let Ok(_level) = crate::limits::nest_at_most(crate::limits::MAX_SHELL_DEPTH) else {
+            ctx.err(format!("{}: maximum nesting level exceeded", argv[0])).await;
+            return 126;
         };
         let child = ctx.child(&argv[0], argv[1..].to_vec(), io::shared(Input::Empty), ctx.stdout.clone());
         let code = c.run(child).await;

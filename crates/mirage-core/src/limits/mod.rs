@@ -45,6 +45,8 @@ pub enum Stop {
     Closed,
     /// Its session went past its memory budget, or the process past its ceiling.
     Memory,
+    /// Whoever read its output went away (a streamed stdout cancelled): SIGPIPE.
+    Hangup,
 }
 
 impl Stop {
@@ -54,6 +56,7 @@ impl Stop {
             Stop::Aborted => 2,
             Stop::Closed => 3,
             Stop::Memory => 4,
+            Stop::Hangup => 5,
         }
     }
 
@@ -63,6 +66,7 @@ impl Stop {
             2 => Stop::Aborted,
             3 => Stop::Closed,
             4 => Stop::Memory,
+            5 => Stop::Hangup,
             _ => return None,
         })
     }
@@ -74,6 +78,7 @@ impl std::fmt::Display for Stop {
             Stop::Timeout => "Timer expired",
             Stop::Aborted | Stop::Closed => "Interrupted",
             Stop::Memory => "Cannot allocate memory",
+            Stop::Hangup => "Broken pipe",
         })
     }
 }
@@ -299,6 +304,21 @@ pub fn reserve(bytes: usize) -> Result<(), Stop> {
         return Err(Stop::Memory);
     }
     Ok(())
+}
+
+/// [`reserve`] for code that cannot report the failure itself (the shell's word expansion):
+/// a refusal also marks the session over its budget, as the allocation would have, so the
+/// execute stops at its next checkpoint with `Cannot allocate memory`. A command with its
+/// own message for this (`sed: memory exhausted`) uses [`reserve`] and carries on as GNU's does.
+pub fn reserve_or_stop(bytes: usize) -> Result<(), Stop> {
+    let r = reserve(bytes);
+    if r == Err(Stop::Memory) {
+        let (slot, _) = alloc::current();
+        if slot != 0 {
+            alloc::SLOT_TABLE[slot as usize].over.store(true, Ordering::Relaxed);
+        }
+    }
+    r
 }
 
 /// A checkpoint every `every` calls, for hot loops.

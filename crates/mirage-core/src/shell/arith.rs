@@ -1,4 +1,15 @@
 //! Shell arithmetic (`$(( ))`, `(( ))`, `let`): 64-bit integers with C precedence.
+//!
+//! Recursion is bounded: parentheses, unary operators and the right-associative chains
+//! (`a=b=c`, `x?y:z?...`, `2**3**4`) count towards `MAX_DEPTH` levels, variables holding
+//! expressions towards `MAX_VAR_DEPTH`, and every evaluation (subscripts evaluate their own)
+//! holds a `limits::nest()` level, all failing with bash's `expression recursion level
+//! exceeded` well before the stack (2 MiB on a test thread) runs out.
+
+/// Nesting of one evaluation: parentheses, unary operators, right-associative chains.
+const MAX_DEPTH: usize = 200;
+/// Variables whose value is an expression, evaluated one inside the other.
+const MAX_VAR_DEPTH: usize = 100;
 
 pub trait ArithEnv {
     fn get(&self, name: &str) -> String;
@@ -15,6 +26,8 @@ struct P<'a, E: ArithEnv> {
     i: usize,
     env: &'a mut E,
     depth: usize,
+    /// Variables being evaluated as expressions, one inside the other.
+    vars: usize,
     /// Skip side effects and errors in the untaken arm of `&&`, `||`, `?:`.
     skip: usize,
     /// Start of the last token read: bash reports the text from there as the error token.
@@ -22,7 +35,11 @@ struct P<'a, E: ArithEnv> {
 }
 
 pub fn eval<E: ArithEnv>(expr: &str, env: &mut E) -> R<i64> {
-    let mut p = P { s: expr.chars().collect(), i: 0, env, depth: 0, skip: 0, tok: 0 };
+    // Subscripts (`a[a[a[1]]]`) evaluate through the environment, one `eval` inside another.
+    let Ok(_level) = crate::limits::nest() else {
+        return Err(ArithError(format!("expression recursion level exceeded (error token is \"{}\")", expr.trim_start())));
+    };
+    let mut p = P { s: expr.chars().collect(), i: 0, env, depth: 0, vars: 0, skip: 0, tok: 0 };
     p.ws();
     if p.i >= p.s.len() {
         return Ok(0);
@@ -91,7 +108,9 @@ impl<E: ArithEnv> P<'_, E> {
                     continue;
                 }
                 if self.eat(op) {
+                    self.enter()?;
                     let rhs = self.assign()?;
+                    self.leave();
                     let cur = if op == "=" { 0 } else { self.var(&name)? };
                     let v = match op {
                         "=" => rhs,
@@ -124,26 +143,33 @@ impl<E: ArithEnv> P<'_, E> {
     fn ternary(&mut self) -> R<i64> {
         let c = self.binary(0)?;
         if self.eat("?") {
-            if c != 0 {
-                let a = self.assign()?;
-                if !self.eat(":") {
-                    return Err(ArithError("`:' expected for conditional expression".into()));
-                }
-                self.skip += 1;
-                let _ = self.assign()?;
-                self.skip -= 1;
-                Ok(a)
-            } else {
-                self.skip += 1;
-                let _ = self.assign()?;
-                self.skip -= 1;
-                if !self.eat(":") {
-                    return Err(ArithError("`:' expected for conditional expression".into()));
-                }
-                self.assign()
-            }
+            self.enter()?;
+            let r = self.ternary_arms(c);
+            self.leave();
+            r
         } else {
             Ok(c)
+        }
+    }
+
+    fn ternary_arms(&mut self, c: i64) -> R<i64> {
+        if c != 0 {
+            let a = self.assign()?;
+            if !self.eat(":") {
+                return Err(ArithError("`:' expected for conditional expression".into()));
+            }
+            self.skip += 1;
+            let _ = self.assign()?;
+            self.skip -= 1;
+            Ok(a)
+        } else {
+            self.skip += 1;
+            let _ = self.assign()?;
+            self.skip -= 1;
+            if !self.eat(":") {
+                return Err(ArithError("`:' expected for conditional expression".into()));
+            }
+            self.assign()
         }
     }
 
@@ -195,7 +221,14 @@ impl<E: ArithEnv> P<'_, E> {
                 continue;
             }
             // `**` is right-associative.
-            let rhs = if op == "**" { self.binary(prec)? } else { self.binary(prec + 1)? };
+            let rhs = if op == "**" {
+                self.enter()?;
+                let r = self.binary(prec)?;
+                self.leave();
+                r
+            } else {
+                self.binary(prec + 1)?
+            };
             lhs = match op {
                 "|" => lhs | rhs,
                 "^" => lhs ^ rhs,
@@ -217,7 +250,7 @@ impl<E: ArithEnv> P<'_, E> {
                     if rhs < 0 {
                         return Err(ArithError("exponent less than 0".into()));
                     }
-                    lhs.wrapping_pow(rhs.min(u32::MAX as i64) as u32)
+                    ipow(lhs, rhs as u64)
                 }
                 _ => unreachable!(),
             };
@@ -249,13 +282,23 @@ impl<E: ArithEnv> P<'_, E> {
         Ok(a.wrapping_rem(b))
     }
 
-    fn unary(&mut self) -> R<i64> {
+    /// One more level of nesting, failing past `MAX_DEPTH` (or when the stack runs low).
+    fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > MAX_DEPTH || crate::limits::stack_exhausted() {
             return Err(ArithError("expression recursion level exceeded".into()));
         }
-        let r = self.unary_inner();
+        Ok(())
+    }
+
+    fn leave(&mut self) {
         self.depth -= 1;
+    }
+
+    fn unary(&mut self) -> R<i64> {
+        self.enter()?;
+        let r = self.unary_inner();
+        self.leave();
         r
     }
 
@@ -265,7 +308,7 @@ impl<E: ArithEnv> P<'_, E> {
             let inc = if self.s[self.i - 1] == '+' { 1 } else { -1 };
             self.ws();
             let name = self.ident().ok_or_else(|| ArithError("syntax error: operand expected".into()))?;
-            let v = self.var(&name)? + inc;
+            let v = self.var(&name)?.wrapping_add(inc);
             if self.skip == 0 {
                 self.env.set(&name, v);
             }
@@ -304,13 +347,13 @@ impl<E: ArithEnv> P<'_, E> {
             let v = self.var(&name)?;
             if self.eat("++") {
                 if self.skip == 0 {
-                    self.env.set(&name, v + 1);
+                    self.env.set(&name, v.wrapping_add(1));
                 }
                 return Ok(v);
             }
             if self.eat("--") {
                 if self.skip == 0 {
-                    self.env.set(&name, v - 1);
+                    self.env.set(&name, v.wrapping_sub(1));
                 }
                 return Ok(v);
             }
@@ -373,34 +416,69 @@ impl<E: ArithEnv> P<'_, E> {
         if let Some(n) = parse_number(v) {
             return Ok(n);
         }
-        if self.depth > 100 {
+        if self.vars >= MAX_VAR_DEPTH || self.depth >= MAX_DEPTH {
             return Err(ArithError("expression recursion level exceeded".into()));
         }
         // A variable holding an expression is evaluated recursively, as bash does.
         let text = v.to_string();
-        let mut sub = P { s: text.chars().collect(), i: 0, env: &mut *self.env, depth: self.depth + 1, skip: self.skip, tok: 0 };
+        let mut sub = P { s: text.chars().collect(), i: 0, env: &mut *self.env, depth: self.depth + 1, vars: self.vars + 1, skip: self.skip, tok: 0 };
         sub.comma()
     }
 }
 
+/// `base ** exp` wrapping at 64 bits, by squaring (bash's `ipow`).
+fn ipow(mut base: i64, mut exp: u64) -> i64 {
+    let mut r: i64 = 1;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            r = r.wrapping_mul(base);
+        }
+        exp >>= 1;
+        base = base.wrapping_mul(base);
+    }
+    r
+}
+
 pub fn parse_number(t: &str) -> Option<i64> {
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return i64::from_str_radix(h, 16).ok();
+        return digits(h, 16);
     }
-    if let Some((base, digits)) = t.split_once('#') {
+    if let Some((base, ds)) = t.split_once('#') {
         let b: u32 = base.parse().ok()?;
         if !(2..=64).contains(&b) {
             return None;
         }
-        if b <= 36 {
-            return i64::from_str_radix(digits, b).ok();
-        }
-        return None;
+        return digits(ds, b);
     }
     if t.len() > 1 && t.starts_with('0') {
-        return i64::from_str_radix(&t[1..], 8).ok();
+        return digits(&t[1..], 8);
     }
-    t.parse().ok()
+    digits(t, 10)
+}
+
+/// Digits in `base` (bash's: `0-9a-z`, then `A-Z@_` above 36), wrapping on overflow as
+/// bash's intmax_t arithmetic does (`9223372036854775808` is -9223372036854775808).
+fn digits(s: &str, base: u32) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut acc: i64 = 0;
+    for c in s.chars() {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 10,
+            'A'..='Z' if base <= 36 => c as u32 - 'A' as u32 + 10,
+            'A'..='Z' => c as u32 - 'A' as u32 + 36,
+            '@' => 62,
+            '_' => 63,
+            _ => return None,
+        };
+        if v >= base {
+            return None;
+        }
+        acc = acc.wrapping_mul(base as i64).wrapping_add(v as i64);
+    }
+    Some(acc)
 }
 
 #[cfg(test)]
@@ -431,5 +509,36 @@ mod tests {
         assert_eq!(eval("-3 < 0", &mut env), Ok(1));
         assert!(eval("1 / 0", &mut env).is_err());
         assert_eq!(eval("0 && 1/0", &mut env), Ok(0));
+    }
+
+    /// Runs on the test harness's 2 MiB thread: every limit is reached before the stack ends.
+    #[test]
+    fn hostile_nesting_is_bounded() {
+        let mut env: HashMap<String, String> = HashMap::new();
+        let deep = |open: &str, mid: &str, close: &str, n: usize| format!("{}{mid}{}", open.repeat(n), close.repeat(n));
+        let too_deep = |r: R<i64>| matches!(r, Err(ArithError(m)) if m.starts_with("expression recursion level exceeded"));
+        assert_eq!(eval(&deep("(", "1", ")", 150), &mut env), Ok(1));
+        for n in [250, 5000, 100_000] {
+            assert!(too_deep(eval(&deep("(", "1", ")", n), &mut env)), "parens {n}");
+            assert!(too_deep(eval(&deep("2**", "1", "", n), &mut env)), "** {n}");
+            assert!(too_deep(eval(&deep("a=", "1", "", n), &mut env)), "= {n}");
+            assert!(too_deep(eval(&deep("1?", "1", ":1", n), &mut env)), "?: {n}");
+            assert!(too_deep(eval(&deep("!", "1", "", n), &mut env)), "! {n}");
+            assert!(too_deep(eval(&deep("- ", "1", "", n), &mut env)), "- {n}");
+            assert!(too_deep(eval(&deep("~", "1", "", n), &mut env)), "~ {n}");
+        }
+        assert_eq!(eval(&deep("2**", "1", "", 3), &mut env), Ok(16));
+        assert_eq!(eval("2**62**3", &mut env), Ok(0));
+        assert_eq!(eval("3**64", &mut env), Ok(3i64.wrapping_pow(64)));
+        assert_eq!(eval("3**4294967297", &mut env), Ok(7473929035676909571));
+        env.insert("r".into(), "r".into());
+        assert_eq!(eval("r", &mut env), Err(ArithError("expression recursion level exceeded (error token is \"r\")".into())));
+        env.insert("m".into(), i64::MAX.to_string());
+        assert_eq!(eval("++m", &mut env), Ok(i64::MIN));
+        assert_eq!(eval("m--", &mut env), Ok(i64::MIN));
+        assert_eq!(eval("m++", &mut env), Ok(i64::MAX));
+        assert_eq!(eval("(-9223372036854775807-1) / -1", &mut env), Ok(i64::MIN));
+        assert_eq!(eval("-9223372036854775807-1 / -1", &mut env), Ok(-9223372036854775806));
+        assert_eq!(eval("(-9223372036854775807-1) % -1", &mut env), Ok(0));
     }
 }

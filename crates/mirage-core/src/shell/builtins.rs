@@ -1002,6 +1002,9 @@ async fn read(sh: &mut Shell, args: &[String], io: &Io) -> i32 {
         found = true;
     }
     'outer: while !found {
+        if crate::limits::checkpoint().is_err() {
+            return 1;
+        }
         let chunk = match stdin.chunk().await {
             Ok(Some(c)) => c,
             Ok(None) => break,

@@ -1222,6 +1222,13 @@ impl Shell {
             registry: self.registry.clone(),
         };
         let status = command.run(ctx).await;
+        if cap.truncated() {
+            let _ = io
+                .stderr
+                .write_str(&format!("{}: printf: output larger than {}: Cannot allocate memory\n", self.err_at(), crate::limits::format_bytes(self.limits.max_substitution_bytes as u64)))
+                .await;
+            return Ok(1);
+        }
         let value = String::from_utf8_lossy(&cap.take()).into_owned();
         let a = Assign { name: var, index: None, value: AssignValue::Scalar(Word::default()), append: false };
         if let Err(msg) = self.assign(&a, (Value::Str(value), key)) {

@@ -48,11 +48,19 @@ pub struct Field {
 
 impl Field {
     pub fn text(&self) -> String {
+        if self.segs.len() > 1 && crate::limits::reserve_or_stop(self.segs.iter().map(|(s, _)| s.len()).sum()).is_err() {
+            // Past the memory budget: the execute stops at its next checkpoint.
+            return String::new();
+        }
         self.segs.iter().map(|(s, _)| s.as_str()).collect()
     }
     fn push(&mut self, s: &str, quoted: bool) {
         self.started = true;
         if s.is_empty() {
+            return;
+        }
+        // Growing a field may double its buffer: check that before, not after.
+        if s.len() > 4096 && crate::limits::reserve_or_stop(s.len().saturating_mul(2)).is_err() {
             return;
         }
         match self.segs.last_mut() {
@@ -99,7 +107,12 @@ impl Fields {
             }
         }
         let mut piece = String::new();
+        let mut tick = crate::limits::Ticker::new();
         while i < n {
+            if tick.tick().is_err() {
+                // The execute is stopping: leave the fields short; its runner reports why.
+                return;
+            }
             let c = chars[i];
             if is_ws(c) || is_other(c) {
                 self.cur.push(&piece, false);
@@ -162,8 +175,10 @@ impl Shell {
             for w in words {
                 braced.extend(super::brace::expand(w).map_err(ExpandError::new)?);
             }
+            let mut tick = crate::limits::Ticker::new();
             for w in &braced {
                 for field in self.expand_fields(w, io, true).await? {
+                    tick.tick()?;
                     if field.has_glob() {
                         let pat: Vec<(&str, bool)> = field.segs.iter().map(|(s, q)| (s.as_str(), *q)).collect();
                         let matches = self.glob(&pat).await;
@@ -582,7 +597,7 @@ impl Shell {
                     let off = self.arith(&off_text)?;
                     let chars: Vec<char> = v.chars().collect();
                     let n = chars.len() as i64;
-                    if off > n || off < 0 && n + off < 0 {
+                    if off > n || off < 0 && n.saturating_add(off) < 0 {
                         // An offset outside the value gives nothing.
                         return Ok(String::new());
                     }
@@ -592,9 +607,9 @@ impl Shell {
                             let l_text = self.expand_string(l, io).await?;
                             let l = self.arith(&l_text)?;
                             if l < 0 {
-                                (n + l).max(start)
+                                n.saturating_add(l).max(start)
                             } else {
-                                (start + l).min(n)
+                                start.saturating_add(l).min(n)
                             }
                         }
                         None => n,
@@ -800,27 +815,32 @@ impl Replacement {
     }
 }
 
-/// `${v/pat/rep}` and its `//`, `/#`, `/%` forms. Every candidate match is a pattern match
-/// over a substring, so long values make this quadratic: it checks the stop switch as it
-/// goes and the size of what it builds.
+/// `${v/pat/rep}` and its `//`, `/#`, `/%` forms. Candidate matches are substrings tried
+/// in place (no copies); a pattern with a bounded match length only tries that many ends per
+/// start. Unbounded patterns stay quadratic over long values, so the stop switch is checked
+/// as it goes, and the size of what it builds before it grows.
 fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Result<String, crate::limits::Stop> {
-    let chars: Vec<char> = v.chars().collect();
-    let text = |a: usize, b: usize| -> String { chars[a..b].iter().collect() };
-    let mut tick = crate::limits::Ticker::every(64);
+    // Byte offset of each char boundary, the end included.
+    let bounds: Vec<usize> = v.char_indices().map(|(b, _)| b).chain(std::iter::once(v.len())).collect();
+    let n = bounds.len() - 1;
+    let sub = |a: usize, b: usize| &v[bounds[a]..bounds[b]];
+    let max_len = pat.max_len();
+    let mut tick = crate::limits::Ticker::every(16);
     match mode {
         Some('#') => {
             let lens = pat.matching_prefix_lens(v);
             crate::limits::checkpoint()?;
             Ok(match lens.last() {
-                Some(&n) => format!("{}{}", rep.render(&text(0, n)), text(n, chars.len())),
+                Some(&k) => format!("{}{}", rep.render(sub(0, k)), sub(k, n)),
                 None => v.to_string(),
             })
         }
         Some('%') => {
-            for s in 0..=chars.len() {
+            let first = max_len.map_or(0, |m| n.saturating_sub(m));
+            for s in first..=n {
                 tick.tick()?;
-                if pat.matches(&text(s, chars.len())) {
-                    return Ok(format!("{}{}", text(0, s), rep.render(&text(s, chars.len()))));
+                if pat.matches(sub(s, n)) {
+                    return Ok(format!("{}{}", sub(0, s), rep.render(sub(s, n))));
                 }
             }
             Ok(v.to_string())
@@ -830,30 +850,33 @@ fn replace(v: &str, pat: &Pattern, rep: &Replacement, mode: Option<char>) -> Res
             let mut out = String::new();
             let mut i = 0;
             let mut replaced = false;
-            while i < chars.len() {
+            while i < n {
                 if replaced && !all {
-                    out.extend(&chars[i..]);
+                    out.push_str(sub(i, n));
                     return Ok(out);
                 }
                 // Longest match starting at i.
+                let last = max_len.map_or(n, |m| n.min(i.saturating_add(m)));
                 let mut found = None;
-                for e in (i + 1..=chars.len()).rev() {
+                for e in (i + 1..=last).rev() {
                     tick.tick()?;
-                    if pat.matches(&text(i, e)) {
+                    if pat.matches(sub(i, e)) {
                         found = Some(e);
                         break;
                     }
                 }
                 match found {
                     Some(e) => {
-                        let r = rep.render(&text(i, e));
-                        crate::limits::reserve(out.len() + r.len())?;
+                        let r = rep.render(sub(i, e));
+                        if out.len() + r.len() > out.capacity() {
+                            crate::limits::reserve_or_stop(out.capacity().max(r.len()))?;
+                        }
                         out.push_str(&r);
                         i = e;
                         replaced = true;
                     }
                     None => {
-                        out.push(chars[i]);
+                        out.push_str(sub(i, i + 1));
                         i += 1;
                     }
                 }

@@ -33,6 +33,8 @@ pub struct RamResource {
     nodes: Mutex<BTreeMap<String, Node>>,
     /// Most bytes of file data the mount holds; a write past it fails with ENOSPC.
     quota: u64,
+    /// Bytes of file data held now (changed only under the `nodes` lock).
+    used: std::sync::atomic::AtomicU64,
     /// The root's modification time, once set (`touch -d`): unknown before.
     root_modified: Mutex<Option<SystemTime>>,
 }
@@ -50,17 +52,27 @@ impl RamResource {
 
     /// A RAM mount holding at most `quota` bytes of file data.
     pub fn with_quota(quota: u64) -> Self {
-        RamResource { nodes: Mutex::new(BTreeMap::new()), quota, root_modified: Mutex::new(None) }
+        RamResource { nodes: Mutex::new(BTreeMap::new()), quota, used: Default::default(), root_modified: Mutex::new(None) }
     }
 
-    /// Bytes of file data held now.
-    fn used(nodes: &BTreeMap<String, Node>) -> u64 {
-        nodes.values().map(|n| if let Node::File { data, .. } = n { data.len() as u64 } else { 0 }).sum()
+    /// Account for a file replaced (`old` bytes, 0 if new) by one of `new` bytes.
+    fn account(&self, old: u64, new: u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let _ = self.used.fetch_update(SeqCst, SeqCst, |u| Some(u.saturating_sub(old).saturating_add(new)));
+    }
+
+    fn file_len(node: Option<&Node>) -> u64 {
+        match node {
+            Some(Node::File { data, .. }) => data.len() as u64,
+            _ => 0,
+        }
     }
 
     /// Add or replace a file directly (no parent check).
     pub fn put_file(&self, path: &str, data: Bytes) {
-        self.nodes.lock().unwrap().insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
+        let new = data.len() as u64;
+        let old = self.nodes.lock().unwrap().insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
+        self.account(Self::file_len(old.as_ref()), new);
     }
 
     /// Add a directory directly (no parent check).
@@ -69,7 +81,8 @@ impl RamResource {
     }
 
     pub fn drop_file(&self, path: &str) {
-        self.nodes.lock().unwrap().remove(path);
+        let old = self.nodes.lock().unwrap().remove(path);
+        self.account(Self::file_len(old.as_ref()), 0);
     }
 
     /// Every file, for snapshots.
@@ -138,12 +151,26 @@ impl Resource for RamResource {
             }
         }
         let base = if path.is_empty() { String::new() } else { format!("{path}/") };
-        Ok(nodes
-            .range(base.clone()..)
-            .take_while(|(k, _)| k.starts_with(&base))
-            .filter(|(k, _)| !k[base.len()..].contains('/'))
-            .map(|(k, n)| DirEntry { name: k[base.len()..].to_string(), meta: n.meta() })
-            .collect())
+        // Children only: each child directory's subtree is skipped with one seek (its keys
+        // run from `child/` to just before `child0`, '0' being the byte after '/'), so a deep
+        // tree costs a lookup per child, not a scan of everything below.
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let mut out = Vec::new();
+        let mut from: (std::ops::Bound<String>, std::ops::Bound<String>) = (Included(base.clone()), Unbounded);
+        while let Some((k, n)) = nodes.range::<String, _>(from.clone()).next() {
+            if !k.starts_with(&base) {
+                break;
+            }
+            let rest = &k[base.len()..];
+            match rest.find('/') {
+                Some(i) => from = (Included(format!("{base}{}0", &rest[..i])), Unbounded),
+                None => {
+                    out.push(DirEntry { name: rest.to_string(), meta: n.meta() });
+                    from = (Excluded(k.clone()), Unbounded);
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn stat(&self, path: &str) -> Result<Metadata, FsError> {
@@ -173,9 +200,11 @@ impl Resource for RamResource {
             Some(Node::File { data, .. }) => data.len() as u64,
             None => 0,
         };
-        if Self::used(&nodes) - old + data.len() as u64 > self.quota {
+        let used = self.used.load(std::sync::atomic::Ordering::SeqCst);
+        if used.saturating_sub(old).saturating_add(data.len() as u64) > self.quota {
             return Err(FsError::new(ErrorKind::NoSpace));
         }
+        self.account(old, data.len() as u64);
         nodes.insert(path.to_string(), Node::File { data, modified: SystemTime::now() });
         Ok(())
     }
@@ -184,7 +213,8 @@ impl Resource for RamResource {
         let mut nodes = self.nodes.lock().unwrap();
         match nodes.get(path) {
             Some(Node::File { .. }) => {
-                nodes.remove(path);
+                let old = nodes.remove(path);
+                self.account(Self::file_len(old.as_ref()), 0);
                 Ok(())
             }
             Some(Node::Dir { .. }) => Err(FsError::new(ErrorKind::IsADirectory)),

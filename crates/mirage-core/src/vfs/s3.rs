@@ -249,7 +249,7 @@ impl S3Resource {
         }
     }
 
-    /// All pages of a listing.
+    /// All pages of a listing, at most `MAX_LISTING_ENTRIES` entries.
     async fn list_all(
         &self,
         prefix: &str,
@@ -259,6 +259,12 @@ impl S3Resource {
         let mut prefixes = Vec::new();
         let mut token = None;
         loop {
+            crate::limits::checkpoint().map_err(|_| FsError::new(ErrorKind::Interrupted))?;
+            if objects.len() + prefixes.len() >= MAX_LISTING_ENTRIES {
+                // A listing that never ends (a huge bucket, or a server handing out endless
+                // continuation tokens) must not grow without bound.
+                return Err(FsError::with_cause(ErrorKind::OutOfMemory, format!("more than {MAX_LISTING_ENTRIES} entries")));
+            }
             let page = self
                 .client
                 .list_objects_v2(ListRequest {
@@ -293,6 +299,9 @@ impl S3Resource {
         }
     }
 }
+
+/// Most entries one listing holds (objects and common prefixes of all its pages).
+pub const MAX_LISTING_ENTRIES: usize = 1_000_000;
 
 #[async_trait]
 impl Resource for S3Resource {
