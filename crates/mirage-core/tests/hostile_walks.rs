@@ -81,15 +81,13 @@ async fn extglob_matching_is_polynomial_bounded_and_stoppable() {
 #[tokio::test]
 async fn brace_expansion_is_counted_before_it_is_built() {
     let ws = workspace();
-    // bash 5.2 (in a `ulimit -v` shell) prints this and leaves the word unexpanded; here
-    // the memory budget's refusal also stops the execute, which says why.
-    const OUT_OF_MEMORY: &str = "mirage: memory limit of 512 MiB reached (maxMemoryBytes): Cannot allocate memory\n";
+    // bash 5.2 (in a `ulimit -v` shell) prints this and the command fails; the script goes on.
     let r = run(&ws, "echo {1..100000000}").await;
     assert_eq!(r.out, "");
-    assert_eq!(r.err, format!("bash: line 1: brace expansion: failed to allocate memory for 100000000 elements\n{OUT_OF_MEMORY}"));
+    assert_eq!(r.err, "bash: line 1: brace expansion: failed to allocate memory for 100000000 elements\n");
     let r = run(&ws, &format!("echo {}", "{1..10}".repeat(20))).await;
     assert_eq!(r.out, "");
-    assert!(r.err.starts_with("bash: line 1: brace expansion: failed to allocate memory for ") && r.err.ends_with(OUT_OF_MEMORY), "{}", r.err);
+    assert!(r.err.starts_with("bash: line 1: brace expansion: failed to allocate memory for ") && r.err.ends_with(" elements\n"), "{}", r.err);
     // Nesting past the limit is an error (bash recurses until its stack ends).
     let deep = format!("{}b{}", "{a,".repeat(5000), "}".repeat(5000));
     let r = run(&ws, &format!("echo {deep}; echo after $?")).await;
@@ -308,16 +306,22 @@ async fn hostile_arguments_fail_with_the_tools_errors() {
     assert_eq!(r.out, "/r/a  |  0|\n");
     let r = run(&ws, "diff -U 18446744073709551615 /r/a /r/b | tail -n 4; diff -C 18446744073709551615 /r/a /r/b | wc -l").await;
     assert_eq!(r.out, " 1\n-2\n+x\n 3\n11\n");
-    const OUT_OF_MEMORY: &str = "mirage: memory limit of 64 MiB reached (maxMemoryBytes): Cannot allocate memory\n";
+    // GNU diff's message and status 2; the script goes on.
     let r = run(&ws, "diff -y -W 99999999999 /r/a /r/b; echo $?").await;
-    assert_eq!((r.out.as_str(), r.err.clone()), ("", format!("diff: memory exhausted\n{OUT_OF_MEMORY}")));
+    assert_eq!((r.out.as_str(), r.err.as_str()), ("2\n", "diff: memory exhausted\n"));
     let r = run(&ws, "cd /r; md5sum -c sums; echo $?").await;
     assert_eq!(r.out, "1\n");
     assert_eq!(r.err, "md5sum: sums: no properly formatted checksum lines found\n");
-    // Inflating is checked against the memory budget: the execute stops there.
-    for line in ["zcat /r/bomb.gz | wc -c; echo $?", "gunzip -t /r/bomb.gz; echo $?", "tar -tzf /r/bomb.tar.gz; echo $?"] {
+    // zcat streams: a reader that stops early stops the inflating.
+    let r = run(&ws, "zcat /r/bomb.gz | head -c 10 | wc -c; echo $?").await;
+    assert_eq!((r.out.as_str(), r.err.as_str(), r.code), ("10\n0\n", "", 0));
+    // What must hold the whole output is checked against the memory budget before it grows:
+    // the tool fails with ENOMEM's text, and the script goes on.
+    for line in ["gunzip -t /r/bomb.gz; echo $?", "tar -tzf /r/bomb.tar.gz; echo $?"] {
         let r = run(&ws, line).await;
-        assert_eq!((r.out.as_str(), r.err.as_str(), r.code), ("", OUT_OF_MEMORY, 1), "{line}");
+        assert!(r.out.ends_with("\n") && r.out != "0\n", "{line}: {}", r.out);
+        assert!(r.err.contains("Cannot allocate memory"), "{line}: {}", r.err);
+        assert_eq!(r.code, 0, "{line}");
         assert!(r.took < Duration::from_secs(5), "{line}: {:?}", r.took);
     }
     // With the default budget the deadline comes first: inflating checks it too.
