@@ -216,7 +216,8 @@ describe('npm pack + pnpm install + README TypeScript quick start', { skip: skip
     t.diagnostic(`installed size: ${mib(installed)} (main ${(duBytes(mainDir) / 1024).toFixed(1)} KiB + ${PLATFORM} ${mib(duBytes(platDir))})`)
     // The size budget of the release build (a debug build, used when the compat build was skipped, is far larger).
     if (binary === COMPAT_BINARY) {
-      assert.ok(statSync(binary).size < 10_000_000, `release binary ${statSync(binary).size} bytes: over the 10 MB budget`)
+      // 12 MB: the budget issue 18 set (the safety work took the binary from 9.6 to 10.3 MB).
+      assert.ok(statSync(binary).size < 12_000_000, `release binary ${statSync(binary).size} bytes: over the 12 MB budget`)
       assert.ok(installed < 15_000_000, `installed ${installed} bytes: over the 15 MB budget`)
     }
   })

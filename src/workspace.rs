@@ -576,6 +576,13 @@ fn ws_error(e: WorkspaceError) -> Error {
 /// away before the command's output ended.
 struct HangupGuard(Option<Arc<Cancel>>);
 
+impl HangupGuard {
+    /// The output ended: dropping the guard now must not stop anything.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
 impl Drop for HangupGuard {
     fn drop(&mut self) {
         if let Some(c) = self.0.take() {
@@ -724,11 +731,11 @@ impl Workspace {
         // one that has written nothing yet (an endless listing).
         let hangup = prepared.as_ref().ok().map(|(_, c)| c.clone());
         let to_stream = |rx: tokio::sync::mpsc::Receiver<Bytes>, hangup: Option<Arc<Cancel>>| {
-            Box::pin(futures::stream::unfold((rx, HangupGuard(hangup)), |(mut rx, mut guard)| async move {
+            Box::pin(futures::stream::unfold((rx, HangupGuard(hangup)), |(mut rx, guard)| async move {
                 match rx.recv().await {
                     Some(b) => Some((Ok::<Vec<u8>, Error>(b.to_vec()), (rx, guard))),
                     None => {
-                        guard.0 = None;
+                        guard.disarm();
                         None
                     }
                 }
