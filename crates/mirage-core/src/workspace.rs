@@ -516,11 +516,7 @@ impl Workspace {
             stdout,
             stderr,
         };
-        let cancel = Cancel::new();
-        self.cancel.link(&cancel);
-        if let Some(c) = &opts.cancel {
-            c.link(&cancel);
-        }
+        let cancel = self.stop_switch(opts.cancel.as_ref());
         if let Some(m) = &session.memory {
             m.rearm();
         }
@@ -608,6 +604,16 @@ impl Workspace {
         Ok((status, ExecSummary::from(&counters, duration_ms)))
     }
 
+    /// The stop switch of one call: fired by `close()`, and by the caller's own switch if any.
+    fn stop_switch(&self, caller: Option<&Arc<Cancel>>) -> Arc<Cancel> {
+        let cancel = Cancel::new();
+        self.cancel.link(&cancel);
+        if let Some(c) = caller {
+            c.link(&cancel);
+        }
+        cancel
+    }
+
     /// Estimate what a command line would cost, sending only listings and HEADs.
     pub async fn provision(&self, command: &str, session_id: Option<&str>) -> Result<crate::provision::ProvisionResult, WorkspaceError> {
         if self.is_closed() {
@@ -626,9 +632,7 @@ impl Workspace {
             };
             prices.insert(m.prefix.clone(), p);
         }
-        let cancel = Cancel::new();
-        self.cancel.link(&cancel);
-        let ctx = Context::new(cancel, session.memory.as_ref());
+        let ctx = Context::new(self.stop_switch(None), session.memory.as_ref());
         let script = command.to_string();
         let run = move || async move {
             let mut sh = session.shell.lock().await.subshell();

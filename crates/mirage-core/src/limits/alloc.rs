@@ -85,6 +85,24 @@ fn outer(layout: Layout) -> Option<(Layout, usize)> {
     Layout::from_size_align(size, layout.align().max(HEADER)).ok().map(|l| (l, offset))
 }
 
+/// Write the current owner into the header of a fresh block at `base` and charge it; the
+/// pointer handed out.
+#[inline]
+unsafe fn tag(base: *mut u8, offset: usize, size: usize) -> *mut u8 {
+    let (slot, generation) = current();
+    let p = base.add(offset);
+    (p.sub(HEADER) as *mut u32).write(slot);
+    (p.sub(HEADER - 4) as *mut u32).write(generation);
+    charge(slot, generation, size as i64);
+    p
+}
+
+/// The (slot, generation) a block was charged to.
+#[inline]
+unsafe fn owner(ptr: *mut u8) -> (u32, u32) {
+    ((ptr.sub(HEADER) as *const u32).read(), (ptr.sub(HEADER - 4) as *const u32).read())
+}
+
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some((o, offset)) = outer(layout) else { return std::ptr::null_mut() };
@@ -92,12 +110,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if base.is_null() {
             return base;
         }
-        let (slot, generation) = current();
-        let p = base.add(offset);
-        (p.sub(HEADER) as *mut u32).write(slot);
-        (p.sub(HEADER - 4) as *mut u32).write(generation);
-        charge(slot, generation, layout.size() as i64);
-        p
+        tag(base, offset, layout.size())
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
@@ -106,18 +119,12 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if base.is_null() {
             return base;
         }
-        let (slot, generation) = current();
-        let p = base.add(offset);
-        (p.sub(HEADER) as *mut u32).write(slot);
-        (p.sub(HEADER - 4) as *mut u32).write(generation);
-        charge(slot, generation, layout.size() as i64);
-        p
+        tag(base, offset, layout.size())
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let (o, offset) = outer(layout).expect("a layout that was allocated");
-        let slot = (ptr.sub(HEADER) as *const u32).read();
-        let generation = (ptr.sub(HEADER - 4) as *const u32).read();
+        let (slot, generation) = owner(ptr);
         charge(slot, generation, -(layout.size() as i64));
         System.dealloc(ptr.sub(offset), o);
     }
@@ -125,8 +132,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let (o, offset) = outer(layout).expect("a layout that was allocated");
         let Some(new_total) = new_size.checked_add(offset) else { return std::ptr::null_mut() };
-        let slot = (ptr.sub(HEADER) as *const u32).read();
-        let generation = (ptr.sub(HEADER - 4) as *const u32).read();
+        let (slot, generation) = owner(ptr);
         let base = System.realloc(ptr.sub(offset), o, new_total);
         if base.is_null() {
             return base;

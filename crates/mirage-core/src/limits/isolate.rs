@@ -10,12 +10,11 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
 
-use super::{checkpoint, Cancel, Context, Stop, STACK_BYTES};
+use super::{checkpoint, Context, Stop, STACK_BYTES};
 
 thread_local! {
     pub(crate) static ON_EXECUTE_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -131,11 +130,4 @@ where
         let _g = ctx.map(|c| c.enter());
         f()
     })
-}
-
-/// A fresh stop switch linked under `parent` (fires when it does).
-pub fn child_of(parent: &Arc<Cancel>) -> Arc<Cancel> {
-    let c = Cancel::new();
-    parent.link(&c);
-    c
 }

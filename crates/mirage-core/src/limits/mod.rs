@@ -209,11 +209,6 @@ pub fn set_process_ceiling(bytes: Option<u64>) {
     alloc::PROCESS_OVER.store(false, Ordering::SeqCst);
 }
 
-/// Bytes all tracked sessions hold together.
-pub fn process_tracked() -> u64 {
-    alloc::TRACKED.load(Ordering::Relaxed).max(0) as u64
-}
-
 /// What the current thread works for.
 #[derive(Clone)]
 pub struct Context {
